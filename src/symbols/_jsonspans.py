@@ -1,0 +1,113 @@
+"""Where each value of a JSON text lies: offsets for error lines and for in-place edits.
+
+The fast path reads JSON with orjson and keeps no positions. When a problem must be reported
+with its line, or an edit must touch only a few bytes, this slower scanner walks the same text
+and records, for every value, the ``(start, end)`` offsets of the value and, for object members,
+the offset where the member's key starts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+
+Path = tuple[str | int, ...]
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+@dataclass
+class Spans:
+    """Offsets of every value (``values``) and every member key (``keys``) by JSON path."""
+
+    text: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, int] = field(default_factory=dict)
+    _line_starts: list[int] | None = None
+
+    def line_of_offset(self, offset: int) -> int:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def line(self, path: Path) -> int | None:
+        """Line (1-based) of the deepest known part of ``path``: its key, else its value."""
+        while path:
+            if path in self.keys:
+                return self.line_of_offset(self.keys[path])
+            if path in self.values:
+                return self.line_of_offset(self.values[path][0])
+            path = path[:-1]
+        return self.line_of_offset(self.values[()][0]) if () in self.values else None
+
+
+def scan(text: str, max_depth: int = 64) -> Spans:
+    """Record the spans of every value in ``text``, which must be valid JSON."""
+    spans = Spans(text)
+    end = _value(text, _skip(text, 0), (), spans, max_depth)
+    if _skip(text, end) != len(text):
+        raise ValueError("extra data after the JSON value")
+    return spans
+
+
+def _skip(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]
+
+
+def _value(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
+    if depth <= 0:
+        raise ValueError("JSON nested too deeply")
+    char = text[pos : pos + 1]
+    if char == "{":
+        end = _object(text, pos, path, spans, depth)
+    elif char == "[":
+        end = _array(text, pos, path, spans, depth)
+    elif char == '"':
+        _, end = _scanstring(text, pos + 1, True)
+    elif text.startswith("true", pos):
+        end = pos + 4
+    elif text.startswith("false", pos):
+        end = pos + 5
+    elif text.startswith("null", pos):
+        end = pos + 4
+    else:
+        match = _NUMBER.match(text, pos)
+        if not match:
+            raise ValueError(f"unexpected character at offset {pos}")
+        end = match.end()
+    spans.values[path] = (pos, end)
+    return end
+
+
+def _object(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
+    pos = _skip(text, pos + 1)
+    if text[pos : pos + 1] == "}":
+        return pos + 1
+    while True:
+        key_start = pos
+        key, pos = _scanstring(text, pos + 1, True)
+        member = (*path, key)
+        spans.keys[member] = key_start
+        pos = _skip(text, pos)
+        pos = _skip(text, pos + 1)  # the colon
+        pos = _skip(text, _value(text, pos, member, spans, depth - 1))
+        if text[pos] == "}":
+            return pos + 1
+        pos = _skip(text, pos + 1)  # the comma
+
+
+def _array(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
+    pos = _skip(text, pos + 1)
+    if text[pos : pos + 1] == "]":
+        return pos + 1
+    index = 0
+    while True:
+        pos = _skip(text, _value(text, pos, (*path, index), spans, depth - 1))
+        index += 1
+        if text[pos] == "]":
+            return pos + 1
+        pos = _skip(text, pos + 1)

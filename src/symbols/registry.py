@@ -1,0 +1,318 @@
+"""Reading the registry: a GeoJSON FeatureCollection of objects, each with dated events.
+
+:func:`read` parses a file into :class:`Registry` without judging it (bad values are kept as
+they are, so that :mod:`symbols.validate` can report every problem at once). :func:`load`
+reads and validates, and refuses a registry with errors: that is what every command that
+uses the registry's contents calls.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import dates
+from .errors import DateError, Problem, RegistryError
+from .timeline import History
+
+DEFAULT_REGISTRY = Path("data/monuments.geojson")
+
+KINDS: tuple[str, ...] = (
+    "statue",
+    "bust",
+    "portrait",
+    "plaque",
+    "bas-relief",
+    "mural",
+    "sculpture",
+    "stele",
+    "street-name",
+    "place-name",
+    "institution-name",
+    "other",
+)
+PRECISIONS: tuple[str, ...] = ("exact", "site", "settlement", "region")
+
+
+@dataclass(slots=True)
+class Source:
+    url: str
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    archived: str | None = None
+
+    @classmethod
+    def from_json(cls, value: Any) -> Source:
+        if isinstance(value, str):
+            return cls(url=value)
+        if isinstance(value, dict):
+            return cls(
+                url=value.get("url") if isinstance(value.get("url"), str) else "",
+                title=_text(value.get("title")),
+                publisher=_text(value.get("publisher")),
+                published=_text(value.get("published")),
+                archived=_text(value.get("archived")),
+            )
+        return cls(url="")
+
+
+@dataclass(slots=True)
+class Event:
+    """One dated event of an object. ``when`` is None when ``date`` is not valid EDTF."""
+
+    type: str
+    date: str
+    when: dates.DateRange | None
+    status: str | None = None
+    sources: list[Source] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def earliest(self) -> date:
+        return self.when.earliest if self.when else dates.MAX_DAY
+
+    @property
+    def latest(self) -> date:
+        return self.when.latest if self.when else dates.MAX_DAY
+
+    @property
+    def doubtful(self) -> bool:
+        return bool(self.when and self.when.uncertain)
+
+    @classmethod
+    def from_json(cls, value: Any) -> Event:
+        if not isinstance(value, dict):
+            return cls(type="", date="", when=None)
+        date_text = value.get("date")
+        try:
+            when = dates.parse(date_text) if isinstance(date_text, str) else None
+        except DateError:
+            when = None
+        sources = value.get("sources")
+        return cls(
+            type=value.get("type") if isinstance(value.get("type"), str) else "",
+            date=date_text if isinstance(date_text, str) else "",
+            when=when,
+            status=_text(value.get("status")),
+            sources=[Source.from_json(s) for s in sources] if isinstance(sources, list) else [],
+            note=_text(value.get("note")),
+        )
+
+
+@dataclass(slots=True)
+class Monument:
+    """One registry object (a feature): its identity, place, and events."""
+
+    id: str
+    properties: dict[str, Any]
+    geometry: dict[str, Any] | None
+    events: list[Event]
+    lon: float | None = None  # a representative point of the geometry
+    lat: float | None = None
+    _history: History | None = None
+
+    @property
+    def name(self) -> str:
+        return _text(self.properties.get("name")) or self.id
+
+    def prop(self, key: str) -> str | None:
+        return _text(self.properties.get(key))
+
+    @property
+    def kind(self) -> str:
+        return self.prop("kind") or "other"
+
+    @property
+    def history(self) -> History:
+        if self._history is None:
+            self._history = History([e for e in self.events if e.when is not None])
+        return self._history
+
+
+@dataclass
+class Registry:
+    path: Path
+    features: list[Monument]
+    data: dict[str, Any]
+    text: str
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    @cached_property
+    def by_id(self) -> dict[str, Monument]:
+        return {m.id: m for m in self.features}
+
+    @cached_property
+    def regions(self) -> dict[str, str | None]:
+        """Each object's region: as stored, else the region polygon its point falls in."""
+        from . import geo
+
+        missing = [m for m in self.features if not m.prop("region") and m.lon is not None]
+        found = geo.regions_at([m.lon for m in missing], [m.lat for m in missing])
+        derived = {m.id: code for m, code in zip(missing, found, strict=True)}
+        return {m.id: m.prop("region") or derived.get(m.id) for m in self.features}
+
+    def get(self, feature_id: str) -> Monument:
+        try:
+            return self.by_id[feature_id]
+        except KeyError:
+            raise RegistryError(
+                Problem(str(self.path), None, feature_id, None, "no object with this id")
+            ) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8, a BOM allowed. Unreadable or not UTF-8 raises RegistryError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(Problem(str(path), None, None, None, "file not found")) from None
+    except OSError as error:
+        raise RegistryError(
+            Problem(str(path), None, None, None, error.strerror or str(error))
+        ) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise RegistryError(
+            Problem(
+                str(path),
+                line,
+                None,
+                None,
+                f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {column}); "
+                "save the file as UTF-8",
+            )
+        ) from None
+
+
+def parse_json(path: Path, text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        line, column = _position(text, error.pos)
+        rest = text[error.pos : error.pos + 9].lstrip("-")
+        if rest.startswith(("NaN", "Infinity")):
+            message = (
+                f"column {column}: NaN and Infinity are not JSON; "
+                "numbers (coordinates) must be finite"
+            )
+        else:
+            message = f"column {column}: not valid JSON: {error.msg}"
+        raise RegistryError(Problem(str(path), line, None, None, message)) from None
+
+
+def read(path: Path | str) -> Registry:
+    """Parse ``path`` into a Registry. Only unreadable JSON or a non-FeatureCollection raise."""
+    path = Path(path)
+    text = read_text(path)
+    data = parse_json(path, text)
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise RegistryError(
+            Problem(
+                str(path),
+                1,
+                None,
+                "type",
+                "not a GeoJSON FeatureCollection "
+                '(the top level must be an object with "type": "FeatureCollection")',
+            )
+        )
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise RegistryError(
+            Problem(str(path), 1, None, "features", "a FeatureCollection needs a features list")
+        )
+    return Registry(path, [monument_from_json(f, i) for i, f in enumerate(features)], data, text)
+
+
+def load(path: Path | str, strict: bool = False) -> Registry:
+    """Read and validate ``path``; raise RegistryError listing every error if it is invalid."""
+    from .validate import validate
+
+    result = validate(path, strict=strict)
+    if not result.ok:
+        raise RegistryError(result.errors)
+    assert result.registry is not None
+    return result.registry
+
+
+def monument_from_json(feature: Any, position: int) -> Monument:
+    if not isinstance(feature, dict):
+        return Monument(f"#{position + 1}", {}, None, [])
+    feature_id = feature.get("id")
+    properties = feature.get("properties")
+    if not isinstance(properties, dict):
+        properties = {}
+    if not isinstance(feature_id, (str, int)) or isinstance(feature_id, bool):
+        feature_id = f"#{position + 1}"
+    events = properties.get("events")
+    geometry = feature.get("geometry")
+    lon, lat = representative_point(geometry)
+    return Monument(
+        id=str(feature_id),
+        properties=properties,
+        geometry=geometry if isinstance(geometry, dict) else None,
+        events=[Event.from_json(e) for e in events] if isinstance(events, list) else [],
+        lon=lon,
+        lat=lat,
+    )
+
+
+def representative_point(geometry: Any) -> tuple[float | None, float | None]:
+    """A point to place a marker: the Point itself, else the middle of the coordinates' box."""
+    if not isinstance(geometry, dict):
+        return None, None
+    coordinates = geometry.get("coordinates")
+    if geometry.get("type") == "Point":
+        if _is_position(coordinates):
+            return float(coordinates[0]), float(coordinates[1])
+        return None, None
+    positions = list(_positions(coordinates))
+    if not positions:
+        return None, None
+    lons = [p[0] for p in positions]
+    lats = [p[1] for p in positions]
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+
+
+def _positions(value: Any):  # type: ignore[no-untyped-def]
+    if _is_position(value):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _positions(item)
+
+
+def _is_position(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) in (2, 3)
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column

@@ -1,0 +1,252 @@
+"""Status on a date: the one rule set that the CLI, maps, time slider and reports all use.
+
+An object's events are dated by day ranges (see :mod:`symbols.dates`). The rules:
+
+1. An object is listed on DATE only if some event certainly happened on or before DATE
+   (its range ends on or before DATE).
+2. Its status is the one led to by the latest such event, in history order (below).
+3. The status is not ``certain`` when a pending event (its range contains DATE, so it may or
+   may not have happened yet) would lead to another status, or when the event that set the
+   status is itself dated as uncertain (``?`` or ``%``).
+4. Sightings bound unknown changes. A sighting that records a status different from the one
+   before it means the change happened after the previous event and on or before the sighting;
+   between the two the status is uncertain. A sighting inside another event's range also
+   narrows that event: seen in its old state, the change came later; seen in its new state, the
+   change had already happened.
+
+History order: by earliest day, then latest day, with ``proposed`` and ``erected`` first among
+overlapping events (nothing is damaged or removed before it exists), then file order.
+
+:meth:`History.intervals` samples the same rules at every day where they can change and gives
+the piecewise-constant status function that the time-slider page looks up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+STATUS_OF_TYPE: dict[str, str] = {
+    "proposed": "planned",
+    "erected": "standing",
+    "damaged": "damaged",
+    "toppled": "toppled",
+    "removed": "removed",
+    "relocated": "relocated",
+    "restored": "standing",
+    "renamed": "renamed",
+}
+EVENT_TYPES: tuple[str, ...] = (*STATUS_OF_TYPE, "sighting")
+STATUSES: tuple[str, ...] = (
+    "planned",
+    "standing",
+    "damaged",
+    "toppled",
+    "removed",
+    "relocated",
+    "renamed",
+)
+PRESENT = frozenset({"standing", "damaged"})
+GONE = frozenset({"toppled", "removed", "relocated", "renamed"})
+_CREATION_RANK = {"proposed": 0, "erected": 1}
+_ONE_DAY = timedelta(days=1)
+
+
+class DatedEvent(Protocol):
+    """What the rules need of an event (``symbols.registry.Event`` is one)."""
+
+    type: str
+    status: str | None
+
+    @property
+    def earliest(self) -> date: ...
+
+    @property
+    def latest(self) -> date: ...
+
+    @property
+    def doubtful(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An event placed in an object's history, with its effective date range."""
+
+    index: int  # position in the object's ``events`` list
+    type: str
+    status: str
+    earliest: date
+    latest: date
+    doubtful: bool
+    changes_status: bool  # False for a sighting that confirms the status before it
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    status: str
+    certain: bool
+    event: int  # index of the event that led to it
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """``status`` holds from ``start`` to ``end`` (both included; ``end`` None: ever since)."""
+
+    start: date
+    end: date | None
+    status: str
+    certain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A removal or an erection: when (a day range) and through which history change."""
+
+    earliest: date
+    latest: date
+    change: Change
+    before: str | None
+    after: str
+
+
+class History:
+    """An object's events in order, answering its status on any day."""
+
+    __slots__ = ("changes",)
+
+    def __init__(self, events: Sequence[DatedEvent]) -> None:
+        self.changes: tuple[Change, ...] = _order(events)
+
+    def status_on(self, day: date) -> Status | None:
+        """The object's status on ``day``, or None when it is not yet listed."""
+        current: Change | None = None
+        for change in self.changes:
+            if change.latest <= day:
+                current = change
+        if current is None:
+            return None
+        certain = not current.doubtful
+        if certain:
+            for change in self.changes:
+                if (
+                    change.earliest <= day < change.latest
+                    and change.status != current.status
+                    and change.changes_status
+                ):
+                    certain = False
+                    break
+        return Status(current.status, certain, current.index)
+
+    def intervals(self) -> list[Interval]:
+        """The status function as consecutive intervals from the first listed day."""
+        days = sorted({c.earliest for c in self.changes} | {c.latest for c in self.changes})
+        result: list[Interval] = []
+        for day in days:
+            status = self.status_on(day)
+            if status is None:
+                continue
+            if result and (result[-1].status, result[-1].certain) == (
+                status.status,
+                status.certain,
+            ):
+                continue
+            if result:
+                last = result[-1]
+                result[-1] = Interval(last.start, day - _ONE_DAY, last.status, last.certain)
+            result.append(Interval(day, None, status.status, status.certain))
+        return result
+
+    def first_listed(self) -> date | None:
+        return min((c.latest for c in self.changes), default=None)
+
+    def removal(self) -> Transition | None:
+        """The object's first change from present (standing, damaged) to gone."""
+        return self._first(lambda before, after: before in PRESENT and after in GONE)
+
+    def erection(self) -> Transition | None:
+        """The object's first change into present from nothing or from planned, by an
+        ``erected`` event or bounded by sightings after a ``planned`` status."""
+
+        def is_erection(before: str | None, after: str) -> bool:
+            return after in PRESENT and before in (None, "planned")
+
+        found = self._first(is_erection)
+        if found and found.before is None and found.change.type == "sighting":
+            return None  # first seen already standing: when it went up is unknown
+        return found
+
+    def _first(self, wanted) -> Transition | None:  # type: ignore[no-untyped-def]
+        before: str | None = None
+        for change in self.changes:
+            if change.changes_status and wanted(before, change.status):
+                return Transition(change.earliest, change.latest, change, before, change.status)
+            before = change.status
+        return None
+
+
+def history(events: Sequence[DatedEvent]) -> History:
+    return History(events)
+
+
+def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
+    raw = [
+        (
+            i,
+            e.type,
+            STATUS_OF_TYPE.get(e.type) or e.status or "",
+            e.earliest,
+            e.latest,
+            e.doubtful,
+        )
+        for i, e in enumerate(events)
+    ]
+    sightings = [r for r in raw if r[1] == "sighting"]
+    narrowed = []
+    for index, kind, status, earliest, latest, doubtful in raw:
+        if kind != "sighting":
+            earliest, latest = _narrow(status, earliest, latest, sightings)
+        narrowed.append((index, kind, status, earliest, latest, doubtful))
+    narrowed.sort(key=lambda r: (r[3], r[4], _CREATION_RANK.get(r[1], 2), r[0]))
+
+    ordered: list[Change] = []
+    previous: Change | None = None
+    for index, kind, status, earliest, latest, doubtful in narrowed:
+        changes_status = previous is None or status != previous.status
+        if kind == "sighting" and previous is not None and changes_status:
+            earliest = min(previous.latest + _ONE_DAY, latest)
+        change = Change(index, kind, status, earliest, latest, doubtful, changes_status)
+        ordered.append(change)
+        previous = change
+    return tuple(ordered)
+
+
+def _narrow(
+    status: str, earliest: date, latest: date, sightings: Iterable[tuple]
+) -> tuple[date, date]:
+    for _, _, seen, seen_earliest, seen_latest, _ in sightings:
+        if not (earliest <= seen_earliest and seen_latest < latest):
+            continue
+        if seen == status:
+            new_earliest, new_latest = earliest, min(latest, seen_latest)
+        else:
+            new_earliest, new_latest = max(earliest, seen_earliest + _ONE_DAY), latest
+        if new_earliest <= new_latest:
+            earliest, latest = new_earliest, new_latest
+    return earliest, latest
+
+
+class HasHistory(Protocol):
+    @property
+    def history(self) -> History: ...
+
+
+def listing(objects: Iterable[HasHistory], day: date) -> list[tuple[HasHistory, Status]]:
+    """The objects listed on ``day`` with their status, in the given order."""
+    result = []
+    for item in objects:
+        status = item.history.status_on(day)
+        if status is not None:
+            result.append((item, status))
+    return result

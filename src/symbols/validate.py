@@ -1,0 +1,414 @@
+"""Checking a registry: every problem at once, each located by file, line, feature and field.
+
+Errors make a registry unusable (commands refuse it); warnings are advice, errors under
+``--strict``. Line numbers are found only when there is something to report, so checking a
+clean registry costs little more than parsing it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import dates
+from ._jsonspans import scan
+from .errors import DateError, Problem, RegistryError
+from .registry import KINDS, PRECISIONS, Monument, Registry, read
+from .timeline import EVENT_TYPES, GONE, PRESENT, STATUSES
+
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+_REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
+_GEOMETRY_DEPTH = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
+_NEEDS_EXISTENCE = ("damaged", "toppled", "removed", "relocated", "restored", "renamed")
+
+
+@dataclass
+class ValidationResult:
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    registry: Registry | None = None
+    strict: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        if self.strict:
+            return list(self.problems)
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(path: Path | str, strict: bool = False, today: date | None = None) -> ValidationResult:
+    """Read and check the registry at ``path``. Unreadable files give one located error."""
+    path = Path(path)
+    try:
+        registry = read(path)
+    except RegistryError as error:
+        return ValidationResult(path, error.problems, None, strict)
+    return ValidationResult(path, check(registry, today=today), registry, strict)
+
+
+def check(registry: Registry, today: date | None = None) -> list[Problem]:
+    """Every problem in ``registry``, in file order, with line numbers."""
+    checker = _Checker(today or dates.today())
+    raw_features = registry.data["features"]
+    for index, (raw, monument) in enumerate(zip(raw_features, registry.features, strict=True)):
+        checker.feature(index, raw, monument)
+    checker.regions(registry)
+    return checker.located(registry)
+
+
+@dataclass
+class _Finding:
+    severity: str
+    feature: str | None
+    path: tuple[str | int, ...]
+    message: str
+
+
+class _Checker:
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.findings: list[_Finding] = []
+        self._feature_id: str | None = None
+        self._ids: dict[str, int] = {}
+
+    def error(self, path: tuple, message: str) -> None:
+        self.findings.append(_Finding("error", self._feature_id, path, message))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.findings.append(_Finding("warning", self._feature_id, path, message))
+
+    def feature(self, index: int, raw: Any, monument: Monument) -> None:
+        base = ("features", index)
+        self._feature_id = monument.id
+        if not isinstance(raw, dict):
+            self.error(base, "a feature must be a JSON object")
+            return
+        if raw.get("type") != "Feature":
+            self.error((*base, "type"), f'expected "Feature", found {_show(raw.get("type"))}')
+        self._check_id(base, raw)
+        self._check_geometry(base, raw.get("geometry"))
+        properties = raw.get("properties")
+        if not isinstance(properties, dict):
+            self.error((*base, "properties"), "missing: a feature needs a properties object")
+            return
+        props = (*base, "properties")
+        self._check_properties(props, properties)
+        self._check_events(props, properties, monument)
+
+    def _check_id(self, base: tuple, raw: dict) -> None:
+        feature_id = raw.get("id")
+        if feature_id is None:
+            self.error((*base, "id"), "missing: give the feature a stable slug id")
+            return
+        if not isinstance(feature_id, str):
+            self.error((*base, "id"), f"must be text (a slug), found {_show(feature_id)}")
+            return
+        if feature_id in self._ids:
+            first = self._ids[feature_id]
+            self.error((*base, "id"), f"duplicate id (also feature #{first + 1} in the file)")
+        else:
+            self._ids[feature_id] = base[1]
+        if not _SLUG.fullmatch(feature_id):
+            self.warn((*base, "id"), "not a slug: use lowercase letters, digits and hyphens")
+
+    def _check_geometry(self, base: tuple, geometry: Any) -> None:
+        path = (*base, "geometry")
+        if geometry is None:
+            self.error(path, "missing or null: every object needs a location")
+            return
+        if not isinstance(geometry, dict):
+            self.error(path, "must be a GeoJSON geometry object")
+            return
+        kind = geometry.get("type")
+        if kind not in _GEOMETRY_DEPTH:
+            hint = _suggest(kind, _GEOMETRY_DEPTH) if isinstance(kind, str) else ""
+            self.error((*path, "type"), f"unsupported geometry type {_show(kind)}{hint}")
+            return
+        problem = _coordinates_problem(geometry.get("coordinates"), _GEOMETRY_DEPTH[kind])
+        if problem:
+            self.error((*path, "coordinates"), problem)
+
+    def _check_properties(self, path: tuple, properties: dict) -> None:
+        for key in ("name", "subject", "place"):
+            value = properties.get(key)
+            if not isinstance(value, str) or not value.strip():
+                self.error((*path, key), "missing: required text")
+        self._check_choice(path, properties, "kind", KINDS)
+        self._check_choice(path, properties, "location_precision", PRECISIONS)
+        region = properties.get("region")
+        if region is not None and not (isinstance(region, str) and _REGION_CODE.fullmatch(region)):
+            self.error((*path, "region"), f"{_show(region)} is not an ISO 3166-2 code like KZ-33")
+        for key in ("photo",):
+            url = properties.get(key)
+            if url is not None and _url_problem(url):
+                self.error((*path, key), _url_problem(url) or "")
+
+    def _check_choice(self, path: tuple, properties: dict, key: str, allowed: tuple) -> None:
+        value = properties.get(key)
+        if value is None:
+            self.error((*path, key), f"missing: one of {', '.join(allowed)}")
+        elif value not in allowed:
+            hint = _suggest(value, allowed) if isinstance(value, str) else ""
+            self.error((*path, key), f"unknown {key} {_show(value)}{hint}")
+
+    def _check_events(self, path: tuple, properties: dict, monument: Monument) -> None:
+        events = properties.get("events")
+        if events is None or events == []:
+            self.warn((*path, "events"), "no events: nothing says when it stood or changed")
+            return
+        if not isinstance(events, list):
+            self.error((*path, "events"), "must be a list of events")
+            return
+        for number, (raw, event) in enumerate(zip(events, monument.events, strict=True)):
+            at = (*path, "events", number)
+            if not isinstance(raw, dict):
+                self.error(at, "an event must be a JSON object")
+                continue
+            self._check_event(at, raw, event.when)
+        self._check_history(path, monument)
+
+    def _check_event(self, at: tuple, raw: dict, when: dates.DateRange | None) -> None:
+        kind = raw.get("type")
+        if kind is None:
+            self.error((*at, "type"), f"missing: one of {', '.join(EVENT_TYPES)}")
+        elif kind not in EVENT_TYPES:
+            hint = _suggest(kind, EVENT_TYPES) if isinstance(kind, str) else ""
+            self.error((*at, "type"), f"unknown event type {_show(kind)}{hint}")
+        status = raw.get("status")
+        if kind == "sighting" and status is None:
+            self.error((*at, "status"), "a sighting must record the status seen")
+        if status is not None and status not in STATUSES:
+            hint = _suggest(status, STATUSES) if isinstance(status, str) else ""
+            self.error((*at, "status"), f"unknown status {_show(status)}{hint}")
+        elif status is not None and kind != "sighting" and kind in EVENT_TYPES:
+            self.warn((*at, "status"), f"ignored: only sightings record a status ({kind})")
+        self._check_date(at, raw.get("date"), when)
+        self._check_sources(at, raw.get("sources"))
+
+    def _check_date(self, at: tuple, value: Any, when: dates.DateRange | None) -> None:
+        if value is None:
+            self.error((*at, "date"), "missing: an EDTF date such as 2024-02-12, 2024-02~ or 2023")
+            return
+        if when is None:
+            try:
+                dates.parse(value)
+            except DateError as error:
+                self.error((*at, "date"), str(error))
+            return
+        if when.earliest > self.today:
+            self.error((*at, "date"), f"{value!r} is in the future (today is {self.today})")
+
+    def _check_sources(self, at: tuple, sources: Any) -> None:
+        if sources is None or sources == []:
+            self.warn((*at, "sources"), "no source: cite where this is reported")
+            return
+        if not isinstance(sources, list):
+            self.error((*at, "sources"), "must be a list of sources (objects with a url, or URLs)")
+            return
+        for number, source in enumerate(sources):
+            where = (*at, "sources", number)
+            if isinstance(source, str):
+                problem = _url_problem(source)
+                if problem:
+                    self.error(where, problem)
+                continue
+            if not isinstance(source, dict):
+                self.error(where, "a source is an object with a url, or a URL")
+                continue
+            if "url" not in source:
+                self.error((*where, "url"), "missing: a source needs its url")
+            else:
+                problem = _url_problem(source["url"])
+                if problem:
+                    self.error((*where, "url"), problem)
+            if source.get("archived") is not None and _url_problem(source["archived"]):
+                self.error((*where, "archived"), _url_problem(source["archived"]) or "")
+            published = source.get("published")
+            if published is not None:
+                try:
+                    dates.parse(published)
+                except DateError as error:
+                    self.error((*where, "published"), str(error))
+
+    def _check_history(self, path: tuple, monument: Monument) -> None:
+        dated = [(i, e) for i, e in enumerate(monument.events) if e.when is not None]
+        erected = [(i, e) for i, e in dated if e.type == "erected"]
+        if erected:
+            first = min(erected, key=lambda pair: pair[1].earliest)[1]
+            for i, event in dated:
+                if event.type in _NEEDS_EXISTENCE and event.latest < first.earliest:
+                    self.error(
+                        (*path, "events", i, "date"),
+                        f"impossible history: {event.type} on {event.date} "
+                        f"before it was erected on {first.date}",
+                    )
+        previous = None
+        for change in monument.history.changes:
+            if (
+                change.type == "sighting"
+                and previous is not None
+                and previous.status in GONE
+                and change.status in PRESENT
+                and previous.latest < change.earliest
+            ):
+                self.error(
+                    (*path, "events", change.index, "status"),
+                    f"seen {change.status} on {monument.events[change.index].date} after it was "
+                    f"{previous.status} ({monument.events[previous.index].date}): "
+                    "record a 'restored' event instead",
+                )
+            previous = change
+
+    def regions(self, registry: Registry) -> None:
+        """Warn about swapped coordinates and stored regions that disagree with the geometry."""
+        from . import geo
+
+        countries = geo.countries()
+        candidates = [
+            (i, m)
+            for i, m in enumerate(registry.features)
+            if m.lon is not None and _country(m) in countries
+        ]
+        if not candidates:
+            return
+        found = geo.regions_at([m.lon for _, m in candidates], [m.lat for _, m in candidates])
+        missing = [(i, m) for (i, m), code in zip(candidates, found, strict=True) if code is None]
+        swapped = (
+            geo.regions_at([m.lat for _, m in missing], [m.lon for _, m in missing])
+            if missing
+            else []
+        )
+        swapped_code = {i: code for (i, _), code in zip(missing, swapped, strict=True)}
+        for (index, monument), code in zip(candidates, found, strict=True):
+            self._feature_id = monument.id
+            stored = monument.prop("region")
+            base = ("features", index)
+            if code is None and swapped_code.get(index):
+                self.warn(
+                    (*base, "geometry", "coordinates"),
+                    f"coordinates look swapped: [{monument.lon}, {monument.lat}] is outside "
+                    f"the known regions, [{monument.lat}, {monument.lon}] is in "
+                    f"{swapped_code[index]}; GeoJSON is [longitude, latitude]",
+                )
+            elif stored and code and stored != code:
+                self.warn(
+                    (*base, "properties", "region"),
+                    f"stored region {stored} disagrees with the geometry, which is in {code}",
+                )
+            elif stored and code is None:
+                self.warn(
+                    (*base, "properties", "region"),
+                    f"stored region {stored}, but the geometry is outside its country's regions",
+                )
+
+    def located(self, registry: Registry) -> list[Problem]:
+        if not self.findings:
+            return []
+        try:
+            spans = scan(registry.text)
+        except ValueError:
+            spans = None
+        problems = []
+        for finding in self.findings:
+            line = spans.line(finding.path) if spans else None
+            problems.append(
+                Problem(
+                    str(registry.path),
+                    line,
+                    finding.feature,
+                    _field_label(finding.path),
+                    finding.message,
+                    finding.severity,
+                )
+            )
+        problems.sort(key=lambda p: p.line or 0)
+        return problems
+
+
+def _country(monument: Monument) -> str | None:
+    """The object's country, as stored or implied by its stored region."""
+    stored = monument.prop("region")
+    return monument.prop("country") or (stored.split("-")[0] if stored else None)
+
+
+def _field_label(path: tuple[str | int, ...]) -> str | None:
+    parts = list(path[2:])
+    if parts[:1] == ["properties"]:
+        parts = parts[1:]
+    if not parts:
+        return None
+    label = ""
+    for part in parts:
+        label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else part)
+    return label
+
+
+def _coordinates_problem(value: Any, depth: int) -> str | None:
+    if value is None:
+        return "missing"
+    if depth == 0:
+        if not isinstance(value, list) or len(value) not in (2, 3):
+            return "a position is [longitude, latitude]"
+        for number in value:
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                return f"{_show(number)} is not a number"
+            if not math.isfinite(number):
+                return "coordinates must be finite numbers"
+        lon, lat = value[0], value[1]
+        if not -180 <= lon <= 180 or not -90 <= lat <= 90:
+            swapped = abs(lat) > 90 >= abs(lon)
+            hint = " (swapped? GeoJSON is [longitude, latitude])" if swapped else ""
+            return f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90{hint}"
+        return None
+    if not isinstance(value, list) or not value:
+        return "must be a non-empty list"
+    for item in value:
+        problem = _coordinates_problem(item, depth - 1)
+        if problem:
+            return problem
+    return None
+
+
+def _url_problem(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
+        return f"{_show(url)} is not a URL"
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{url!r} is not an http(s) URL"
+    if not parts.netloc:
+        return f"{url!r} has no host"
+    return None
+
+
+def _suggest(value: str, allowed) -> str:  # type: ignore[no-untyped-def]
+    close = difflib.get_close_matches(value.lower(), list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None:
+        return "null"
+    return repr(value)
