@@ -203,8 +203,14 @@ def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
         for i, e in enumerate(events)
     ]
     sightings = [r for r in raw if r[1] == "sighting"]
+    # Nothing is damaged, removed or renamed before it exists: a change whose range starts
+    # before the first erection starts with it (else a removal dated "2022" of a bust erected
+    # on 2022-06-15 would sort first and be lost).
+    built = min((r[3] for r in raw if r[1] == "erected"), default=None)
     narrowed = []
     for index, kind, status, earliest, latest, doubtful in raw:
+        if kind not in ("sighting", "proposed", "erected") and built and earliest < built <= latest:
+            earliest = built
         if kind != "sighting":
             earliest, latest = _narrow(status, earliest, latest, sightings)
         narrowed.append((index, kind, status, earliest, latest, doubtful))
