@@ -218,7 +218,12 @@ def parse_json(path: Path, text: str) -> Any:
 def read(path: Path | str) -> Registry:
     """Parse ``path`` into a Registry. Only unreadable JSON or a non-FeatureCollection raise."""
     path = Path(path)
-    text = read_text(path)
+    return from_text(path, read_text(path))
+
+
+def from_text(path: Path | str, text: str) -> Registry:
+    """Parse ``text`` (without a BOM) as the registry at ``path``, as :func:`read` does."""
+    path = Path(path)
     data = parse_json(path, text)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise RegistryError(
