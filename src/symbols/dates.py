@@ -183,9 +183,9 @@ def _explain(text: str) -> str:
 
 
 def format_range(value: DateRange) -> str:
-    """Human form of a range: ``2024-01-01..2024-03-31``, or the day itself."""
+    """Human form of a range: ``2024-01-01..2024-03-31`` (an open end left empty), or the day."""
     if value.is_day:
         return value.earliest.isoformat()
-    start = "…" if value.earliest == MIN_DAY else value.earliest.isoformat()
-    end = "…" if value.latest == MAX_DAY else value.latest.isoformat()
+    start = "" if value.earliest == MIN_DAY else value.earliest.isoformat()
+    end = "" if value.latest == MAX_DAY else value.latest.isoformat()
     return f"{start}..{end}"

@@ -280,3 +280,9 @@ def search_places(text: str, limit: int = 5) -> list[Place]:
                 best[i] = (score, name)
     order = sorted(best, key=lambda i: (-best[i][0], -rows[i][0].population, rows[i][0].geonameid))
     return [replace(rows[i][0], matched=best[i][1]) for i in order[:limit]]
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 codes of the countries whose regions ``geo/`` holds."""
+    return frozenset(country_of_region(code) for code in regions())

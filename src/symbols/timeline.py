@@ -87,7 +87,7 @@ class Change:
 class Status:
     status: str
     certain: bool
-    event: int  # index of the event that led to it
+    event: int  # index of the event that led into the status (a confirming sighting is not one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +122,13 @@ class History:
     def status_on(self, day: date) -> Status | None:
         """The object's status on ``day``, or None when it is not yet listed."""
         current: Change | None = None
+        setter: Change | None = None  # the change that led into the status, not a confirmation
         for change in self.changes:
             if change.latest <= day:
                 current = change
-        if current is None:
+                if change.changes_status or setter is None or setter.status != change.status:
+                    setter = change
+        if current is None or setter is None:
             return None
         certain = not current.doubtful
         if certain:
@@ -137,7 +140,7 @@ class History:
                 ):
                     certain = False
                     break
-        return Status(current.status, certain, current.index)
+        return Status(current.status, certain, setter.index)
 
     def intervals(self) -> list[Interval]:
         """The status function as consecutive intervals from the first listed day."""

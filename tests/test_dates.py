@@ -1,0 +1,94 @@
+from datetime import date
+
+import pytest
+
+from symbols import dates
+from symbols.errors import DateError
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("2024", date(2024, 1, 1), date(2024, 12, 31)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2023-02", date(2023, 2, 1), date(2023, 2, 28)),
+        ("2024-02-12", date(2024, 2, 12), date(2024, 2, 12)),
+        ("2024-02-12?", date(2024, 2, 12), date(2024, 2, 12)),
+        ("2024-02~", date(2024, 1, 1), date(2024, 3, 31)),
+        ("2024-01~", date(2023, 12, 1), date(2024, 2, 29)),
+        ("2024-12~", date(2024, 11, 1), date(2025, 1, 31)),
+        ("2024~", date(2023, 1, 1), date(2025, 12, 31)),
+        ("2024-02-12~", date(2024, 2, 11), date(2024, 2, 13)),
+        ("2024-02%", date(2024, 1, 1), date(2024, 3, 31)),
+        ("201X", date(2010, 1, 1), date(2019, 12, 31)),
+        ("2024-XX", date(2024, 1, 1), date(2024, 12, 31)),
+        ("2024-02-XX", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2023-02/2024-01-19", date(2023, 2, 1), date(2024, 1, 19)),
+        ("2020-06/2021-07", date(2020, 6, 1), date(2021, 7, 31)),
+        ("../2024-01-12", dates.MIN_DAY, date(2024, 1, 12)),
+        ("/2024-01-12", dates.MIN_DAY, date(2024, 1, 12)),
+        ("2024-01/..", date(2024, 1, 1), dates.MAX_DAY),
+    ],
+)
+def test_ranges(text: str, earliest: date, latest: date) -> None:
+    parsed = dates.parse(text)
+    assert (parsed.earliest, parsed.latest) == (earliest, latest)
+    assert parsed.text == text
+
+
+def test_qualifiers_flags() -> None:
+    assert dates.parse("2024?").uncertain and not dates.parse("2024?").approximate
+    assert dates.parse("2024~").approximate and not dates.parse("2024~").uncertain
+    both = dates.parse("2024%")
+    assert both.uncertain and both.approximate
+    assert dates.parse("2023?/2024").uncertain
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("05.01.2022", "year first"),
+        ("2024-2-5", "two digits"),
+        ("2024-13", "month 13 does not exist"),
+        ("2023-02-29", "day 29 does not exist"),
+        ("2024-21", "seasons are not supported"),
+        ("2024?-02", "qualifier"),
+        ("2024/2023", "ends before it starts"),
+        ("../..", "at least one known end"),
+        ("2024/2025/2026", "one '/'"),
+        ("", "empty"),
+        (" 2024", "spaces"),
+        ("yesterday", "not an EDTF date"),
+        ("201X-05", "unspecified digits cannot have a month"),
+    ],
+)
+def test_errors_explain(text: str, fragment: str) -> None:
+    with pytest.raises(DateError, match=fragment):
+        dates.parse(text)
+
+
+def test_parse_rejects_non_text() -> None:
+    with pytest.raises(DateError):
+        dates.parse(2024)  # type: ignore[arg-type]
+
+
+def test_parse_day_for_command_line() -> None:
+    assert dates.parse_day("2024-02-12") == date(2024, 2, 12)
+    assert dates.parse_day("2024-02") == date(2024, 2, 29)
+    assert dates.parse_day("2023") == date(2023, 12, 31)
+    for bad in ("2024~", "2024-XX", "12/02/2024", "soon"):
+        with pytest.raises(DateError):
+            dates.parse_day(bad)
+
+
+def test_today_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMBOLS_TODAY", "2025-06-30")
+    assert dates.today() == date(2025, 6, 30)
+    monkeypatch.delenv("SYMBOLS_TODAY")
+    assert dates.today() == date.today()
+
+
+def test_format_range() -> None:
+    assert dates.format_range(dates.parse("2024-02-12")) == "2024-02-12"
+    assert dates.format_range(dates.parse("2024-02")) == "2024-02-01..2024-02-29"
+    assert dates.format_range(dates.parse("../2024")) == "..2024-12-31"
