@@ -1,0 +1,274 @@
+"""Checking what a user asks to record, and building it as JSON in the file's conventions.
+
+The edits themselves (locking, splicing, validating, writing) are in :mod:`symbols.edit`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import dates
+from ._jsonedit import Document
+from .errors import DateError, EditError
+from .registry import KINDS, PRECISIONS, Event, Monument, Registry
+from .timeline import EVENT_TYPES, STATUSES
+from .validate import _url_problem
+
+FEATURE = ("features", "*")
+PROPERTIES = (*FEATURE, "properties")
+EVENT = (*PROPERTIES, "events", "*")
+SOURCE = (*EVENT, "sources", "*")
+EVENT_KEYS = ["date", "type", "status", "sources", "note"]
+_PHYSICAL = ("damaged", "toppled", "removed", "relocated")
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to record. ``titles`` pair with ``sources`` in order (fewer titles is fine)."""
+
+    type: str
+    date: str
+    sources: Sequence[str]
+    titles: Sequence[str] = ()
+    status: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Location:
+    place: str
+    lon: float
+    lat: float
+    precision: str
+    country: str | None
+    region: str | None  # only when it is to be stored
+    notes: list[str]
+
+
+def new_location(
+    place: str,
+    lon: float | None,
+    lat: float | None,
+    precision: str | None,
+    country: str | None,
+    region: str | None,
+) -> Location:
+    """Where a new object is: given coordinates, or the gazetteer's settlement ``place``."""
+    from . import geo
+
+    if not place.strip():
+        raise EditError("place: required (the settlement)")
+    if (lon is None) != (lat is None):
+        raise EditError("give both --lon and --lat, or neither (to look the place up)")
+    if region is not None and not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", region):
+        raise EditError(f"region {region!r} is not an ISO 3166-2 code like KZ-33")
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        raise EditError(f"country {country!r} is not an ISO 3166-1 alpha-2 code like KZ")
+    notes: list[str] = []
+    if lon is None or lat is None:
+        if precision not in (None, "settlement"):
+            raise EditError(
+                f"precision {precision!r} needs --lon and --lat: a gazetteer point is the "
+                "settlement's centre (precision 'settlement')"
+            )
+        found = geo.lookup_place(place)
+        lon, lat, precision, place_name, code = (
+            found.lon,
+            found.lat,
+            "settlement",
+            found.name,
+            (found.region),
+        )
+        notes.append(f"{place} → {found.name} ({_region_label(code)}), {lon}, {lat}")
+    else:
+        if precision not in PRECISIONS:
+            raise EditError(f"with --lon/--lat give --precision: one of {', '.join(PRECISIONS)}")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise EditError(
+                f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90"
+            )
+        place_name, code = place.strip(), geo.region_at(lon, lat)
+        swapped = geo.region_at(lat, lon) if code is None and abs(lon) <= 90 else None
+        if swapped:
+            raise EditError(
+                f"coordinates look swapped: [{lon}, {lat}] is outside the known regions, "
+                f"[{lat}, {lon}] is in {swapped}; give --lon (east) and --lat (north)"
+            )
+        notes.append(f"region: {_region_label(code)}, from the geometry")
+    if country is None and code is not None:
+        country = geo.country_of_region(code)
+    return Location(place_name, lon, lat, precision, country, region, notes)
+
+
+def _region_label(code: str | None) -> str:
+    from . import geo
+
+    if code is None:
+        return "outside the known regions"
+    region = geo.regions().get(code)
+    return f"{code} {region.name_en}" if region else code
+
+
+def object_properties(
+    feature_id: str,
+    name: str,
+    kind: str,
+    subject: str,
+    location: Location,
+    subject_wikidata: str | None,
+    names: Mapping[str, str],
+    notes: str | None,
+) -> dict[str, Any]:
+    """The new object's properties in canonical order, after checking them."""
+    if not _SLUG.fullmatch(feature_id):
+        raise EditError(
+            f"id {feature_id!r} is not a slug: use lowercase letters, digits and hyphens"
+        )
+    for label, text in (("name", name), ("subject", subject)):
+        if not text.strip():
+            raise EditError(f"{label}: required text")
+    if kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; one of {', '.join(KINDS)}"
+        raise EditError(f"unknown kind {kind!r}{hint}")
+    if subject_wikidata is not None and not re.fullmatch(r"Q[1-9][0-9]*", subject_wikidata):
+        raise EditError(f"subject wikidata id {subject_wikidata!r} is not like Q9259")
+    values: dict[str, Any] = {"name": name.strip()}
+    for language, text in names.items():
+        if text.strip():
+            values[f"name:{language}"] = text.strip()
+    values |= {
+        "kind": kind,
+        "subject": subject.strip(),
+        "subject:wikidata": subject_wikidata,
+        "place": location.place,
+        "country": location.country,
+        "region": location.region,
+        "location_precision": location.precision,
+        "notes": notes,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# --- checks on the input -------------------------------------------------------------------------
+
+
+def check_event(event: NewEvent, today: date) -> None:
+    """Refuse an event that is wrong on its own: type, status, date, sources."""
+    if event.type not in EVENT_TYPES:
+        close = difflib.get_close_matches(event.type, EVENT_TYPES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; one of {', '.join(EVENT_TYPES)}"
+        raise EditError(f"unknown event type {event.type!r}{hint}")
+    if event.type == "sighting" and event.status not in STATUSES:
+        raise EditError(f"a sighting needs a status: one of {', '.join(STATUSES)}")
+    if event.type != "sighting" and event.status is not None:
+        raise EditError(f"only sightings record a status ({event.type} leads to its own)")
+    try:
+        when = dates.parse(event.date)
+    except DateError as error:
+        raise EditError(f"date: {error}") from None
+    if when.earliest > today:
+        raise EditError(f"date {event.date!r} is in the future (today is {today})")
+    if not event.sources:
+        raise EditError("give at least one source URL")
+    if len(event.titles) > len(event.sources):
+        raise EditError("more titles than sources: each title goes with one source")
+    for url in event.sources:
+        problem = _url_problem(url)
+        if problem:
+            raise EditError(f"source: {problem}")
+
+
+def feature_index(registry: Registry, feature_id: str) -> int:
+    """The position of the one feature with id ``feature_id``; EditError naming close ids."""
+    found = [i for i, m in enumerate(registry.features) if m.id == feature_id]
+    if len(found) > 1:
+        listed = ", ".join(f"#{i + 1}" for i in found)
+        raise EditError(f"id {feature_id!r} is used by features {listed}; fix the file first")
+    if found:
+        return found[0]
+    ids = [m.id for m in registry.features]
+    close = difflib.get_close_matches(feature_id, ids, n=3, cutoff=0.6)
+    close += [i for i in ids if feature_id.lower() in i and i not in close][: 3 - len(close)]
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise EditError(f"no object with id {feature_id!r} in {registry.path}{hint}")
+
+
+def contradiction(monument: Monument, new: Event) -> str | None:
+    """Why sighting ``new`` cannot be true given a certain later event of ``monument``, if so.
+
+    Seen standing (or any state but planned) before a certain later erection with no earlier
+    one; seen toppled or removed before it was certainly damaged, toppled, removed or relocated
+    later, with nothing (restored, erected) that could have brought it back in between. A
+    standing sighting after a certain removal is :mod:`symbols.validate`'s check."""
+    if new.type != "sighting" or new.when is None or new.status is None:
+        return None
+    events = [(i, e) for i, e in enumerate(monument.events) if e.when is not None]
+    later_events = sorted(
+        ((i, e) for i, e in events if e.type != "sighting" and e.earliest > new.latest),
+        key=lambda pair: (pair[1].earliest, pair[0]),
+    )
+    for i, later in later_events:
+        if later.doubtful:
+            continue
+        others = [e for _, e in events if e is not later and e.type in ("erected", "restored")]
+        if later.type == "erected" and new.status != "planned":
+            if not any(e.earliest <= new.latest for e in others):
+                return (
+                    f"seen {new.status} on {new.date}, but it was erected later, on "
+                    f"{later.date} (events[{i}]); check both dates"
+                )
+        elif (
+            later.type in _PHYSICAL
+            and new.status in ("toppled", "removed")
+            and not any(e.latest >= new.earliest and e.earliest <= later.latest for e in others)
+        ):
+            return (
+                f"seen {new.status} on {new.date}, but it was {later.type} later, on "
+                f"{later.date} (events[{i}]); if it was put back in between, "
+                "record a 'restored' event first"
+            )
+    return None
+
+
+def parsed_event(event: NewEvent) -> Event:
+    return Event(event.type, event.date, dates.parse(event.date), event.status)
+
+
+def refuse_duplicate(feature_id: str, monument: Monument, new: Event) -> None:
+    for i, old in enumerate(monument.events):
+        if (old.type, old.date, old.status) == (new.type, new.date, new.status):
+            raise EditError(
+                f"{feature_id}: already recorded as events[{i}] ({old.type} on {old.date}); "
+                "add a source to it by hand if you have another"
+            )
+
+
+def event_json(doc: Document, event: NewEvent) -> dict[str, Any]:
+    """The event as the file would write it: keys in the file's order; sources as plain URLs
+    unless they have titles or the file writes sources as objects."""
+    layout = doc.layout
+    as_objects = layout.prefers(SOURCE, "dict")
+    sources: list[Any] = []
+    for n, url in enumerate(dict.fromkeys(event.sources)):
+        title = event.titles[n] if n < len(event.titles) else None
+        if title or as_objects:
+            source = {"url": url, "title": title} if title else {"url": url}
+            sources.append({k: source[k] for k in layout.order(SOURCE, list(source))})
+        else:
+            sources.append(url)
+    values = {
+        "date": event.date,
+        "type": event.type,
+        "status": event.status,
+        "sources": sources,
+        "note": event.note,
+    }
+    present = [k for k in EVENT_KEYS if values[k] is not None]
+    return {k: values[k] for k in layout.order(EVENT, present)}

@@ -1,0 +1,358 @@
+"""Editing the registry in place: sightings, events, new objects, archived source links.
+
+Every edit here looks like a careful person's edit of the file (see docs/editing.md):
+
+* **In place, in the file's style.** The new event, member or feature is rendered the way the
+  file already writes such values (indentation, one feature per line, separators, CRLF, BOM,
+  raw UTF-8 or ``\\u`` escapes, key order; see :mod:`symbols._jsonedit`) and spliced in; every
+  other byte stays as it was. Events are appended to the object's ``events`` (created if absent,
+  as the last property); new objects are appended to ``features``.
+* **Validated first.** The edited text is checked with :func:`symbols.validate.check` before it
+  is written. The edit is refused (:class:`~symbols.errors.EditError`, the file byte-identical)
+  if it brings any *new* error; errors the file already had are reported but do not block an
+  unrelated edit. Some refusals are explained before that: unknown ids (with close ids), future
+  dates, non-http(s) URLs, a sighting contradicted by a certain later event, unknown places.
+* **Locked and atomic** (:mod:`symbols._atomic`): the read-modify-write holds the registry's
+  lock, so concurrent edits all land; the write is a temporary file, fsync and rename, so an
+  interrupted edit leaves the old file. ``dry_run`` computes the same result, writes nothing and
+  takes no lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Day
+from pathlib import Path
+from typing import Any
+
+from . import _atomic, dates
+from ._editinput import (
+    FEATURE,
+    PROPERTIES,
+    SOURCE,
+    NewEvent,
+    check_event,
+    contradiction,
+    event_json,
+    feature_index,
+    new_location,
+    object_properties,
+    parsed_event,
+    refuse_duplicate,
+)
+from ._jsonedit import Document, Splice, apply
+from .errors import EditError, Problem
+from .registry import Registry, from_text, read_text
+from .validate import _url_problem, check
+
+__all__ = ["EditResult", "NewEvent", "add_event", "add_object", "add_sighting", "set_archived"]
+
+BOM = "\ufeff"
+
+
+@dataclass
+class EditResult:
+    """What an edit did (or, for a dry run, would do)."""
+
+    path: Path
+    before: str  # the file's text before (without a BOM)
+    after: str  # and after the edit
+    written: bool
+    summary: str
+    notes: list[str] = field(default_factory=list)  # things worth telling the user
+    warnings: list[Problem] = field(default_factory=list)  # new warnings the edit brings
+    count: int = 0  # how many places in the text were changed
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        """The change as a unified diff (``a/PATH``, ``b/PATH`` for a relative path: ``git apply``
+        takes it), in the file's line ends."""
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            *self._labels(),
+        )
+        out = []
+        for line in lines:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        return "".join(out)
+
+    def _labels(self) -> tuple[str, str]:
+        shown = self.path.as_posix()
+        return (shown, shown) if self.path.is_absolute() else (f"a/{shown}", f"b/{shown}")
+
+
+Wait = Callable[[str], None] | None
+
+
+def add_sighting(
+    registry: Path | str,
+    feature_id: str,
+    *,
+    date: str,
+    status: str,
+    sources: Sequence[str],
+    titles: Sequence[str] = (),
+    note: str | None = None,
+    dry_run: bool = False,
+    today: Day | None = None,
+    on_wait: Wait = None,
+) -> EditResult:
+    """Record that object ``feature_id`` was seen in ``status`` on ``date`` (EDTF)."""
+    event = NewEvent("sighting", date, sources, titles, status, note)
+    return add_event(registry, feature_id, event, dry_run=dry_run, today=today, on_wait=on_wait)
+
+
+def add_event(
+    registry: Path | str,
+    feature_id: str,
+    event: NewEvent,
+    *,
+    dry_run: bool = False,
+    today: Day | None = None,
+    on_wait: Wait = None,
+) -> EditResult:
+    """Append ``event`` to the events of object ``feature_id``."""
+    day = today or dates.today()
+    check_event(event, day)
+
+    def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
+        index = feature_index(registry, feature_id)
+        monument = registry.features[index]
+        raw = registry.data["features"][index]
+        properties = raw.get("properties") if isinstance(raw, dict) else None
+        if not isinstance(properties, dict):
+            raise EditError(f"feature {feature_id} has no properties object; fix it by hand first")
+        events = properties.get("events")
+        if events is not None and not isinstance(events, list):
+            raise EditError(f"feature {feature_id}: events is not a list; fix it by hand first")
+        new = parsed_event(event)
+        refuse_duplicate(feature_id, monument, new)
+        problem = contradiction(monument, new)
+        if problem:
+            raise EditError(f"refused: {feature_id}: {problem}; nothing was written")
+        doc = doc_for(("features", index))
+        rendered = event_json(doc, event)
+        base = ("features", index, "properties")
+        if events is None:
+            splice = doc.add_member(base, "events", [rendered])
+        else:
+            splice = doc.append((*base, "events"), rendered)
+        number = len(events or [])
+        what = f"a sighting ({event.status})" if event.type == "sighting" else f"'{event.type}'"
+        summary = f"{feature_id}: recorded {what} on {event.date} as events[{number}]"
+        return _Plan([splice], summary, feature_id=feature_id)
+
+    return _edit(registry, build, dry_run, day, on_wait)
+
+
+def set_archived(
+    path: Path | str,
+    updates: Sequence[tuple[str, int, int, str]],
+    *,
+    dry_run: bool = False,
+    on_wait: Wait = None,
+) -> int:
+    """Write web-archive links into sources: each update is ``(feature id, event index, source
+    index, archived URL)``. A source written as a plain URL string becomes ``{"url": ...,
+    "archived": ...}`` (rendered in the file's style); an object source gets its ``archived``
+    member set (added as its last member, or its value replaced). Updates that change nothing are
+    skipped; for the same source the last update wins. All updates are one edit: validated,
+    locked, atomic, minimal diff, and refused as a whole (EditError, file untouched) if any
+    names an unknown id, event or source, or an archived URL that is not http(s). Returns the
+    number of sources changed (0: nothing written)."""
+    wanted = {(fid, e, s): url for fid, e, s, url in updates}
+    for (fid, _, _), url in wanted.items():
+        problem = _url_problem(url)
+        if problem:
+            raise EditError(f"refused: {fid}: archived link {problem}; nothing was written")
+
+    def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
+        doc = doc_for(None)
+        splices: list[Splice] = []
+        for (fid, e, s), url in wanted.items():
+            index = feature_index(registry, fid)
+            source_path = ("features", index, "properties", "events", e, "sources", s)
+            try:
+                source = doc.value(source_path)
+            except (KeyError, IndexError, TypeError):
+                raise EditError(f"refused: {fid}: no source events[{e}].sources[{s}]") from None
+            if isinstance(source, str):
+                keys = doc.layout.order(SOURCE, ["url", "archived"])
+                splices.append(
+                    doc.replace(source_path, {k: {"url": source, "archived": url}[k] for k in keys})
+                )
+            elif isinstance(source, dict) and source.get("archived") != url:
+                splices.append(doc.set_member(source_path, "archived", url))
+        summary = f"archived links written into {len(splices)} sources"
+        return _Plan(splices, summary)
+
+    result = _edit(path, build, dry_run, dates.today(), on_wait)
+    return result.count
+
+
+def add_object(
+    registry: Path | str,
+    feature_id: str,
+    *,
+    name: str,
+    kind: str,
+    subject: str,
+    place: str,
+    lon: float | None = None,
+    lat: float | None = None,
+    precision: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    subject_wikidata: str | None = None,
+    names: Mapping[str, str] | None = None,
+    notes: str | None = None,
+    event: NewEvent | None = None,
+    dry_run: bool = False,
+    today: Day | None = None,
+    on_wait: Wait = None,
+) -> EditResult:
+    """Append a new object (a Point feature) to the registry.
+
+    With ``lon`` and ``lat`` the point is stored as given and ``precision`` is required. Without
+    them ``place`` is looked up in the gazetteer (:func:`symbols.geo.lookup_place`, any script
+    or spelling; PlaceError listing candidates if unknown or ambiguous): the point is the
+    settlement's centre, precision ``settlement``, ``place`` the gazetteer's name. ``country``
+    defaults to the country of the region the point lies in. ``region`` is stored only when
+    given (it is otherwise derived from the geometry). ``names`` maps language codes to names
+    (``{"kk": ...}`` becomes ``name:kk``). ``event``, if given, is the object's first event."""
+    day = today or dates.today()
+    location = new_location(place, lon, lat, precision, country, region)
+    values = object_properties(
+        feature_id, name, kind, subject, location, subject_wikidata, names or {}, notes
+    )
+    if event is not None:
+        check_event(event, day)
+
+    def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
+        taken = [i for i, m in enumerate(registry.features) if m.id == feature_id]
+        if taken:
+            other = registry.features[taken[0]]
+            raise EditError(f"id {feature_id!r} is taken by feature #{taken[0] + 1} ({other.name})")
+        doc = doc_for(None)
+        layout = doc.layout
+        properties = dict(values, events=[event_json(doc, event)] if event else [])
+        point = {"type": "Point", "coordinates": [location.lon, location.lat]}
+        feature = {"type": "Feature", "id": feature_id, "geometry": point, "properties": properties}
+        feature["geometry"] = {
+            k: point[k] for k in layout.order((*FEATURE, "geometry"), list(point))
+        }
+        feature["properties"] = {
+            k: properties[k] for k in layout.order(PROPERTIES, list(properties))
+        }
+        feature = {k: feature[k] for k in layout.order(FEATURE, list(feature))}
+        splice = doc.append(("features",), feature)
+        summary = (
+            f"added {feature_id} ({kind}, {location.place}) as feature "
+            f"#{len(registry.features) + 1}"
+        )
+        return _Plan(
+            [splice], summary, list(location.notes), feature_id=feature_id if event else None
+        )
+
+    return _edit(registry, build, dry_run, day, on_wait)
+
+
+# --- the edit itself ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    splices: list[Splice]
+    summary: str
+    notes: list[str] = field(default_factory=list)
+    feature_id: str | None = None
+
+
+Builder = Callable[[Callable[[Any], Document], Registry], _Plan]
+
+
+def _edit(
+    registry: Path | str, build: Builder, dry_run: bool, today: Day, on_wait: Wait
+) -> EditResult:
+    shown = Path(registry)
+    path = _atomic.target(shown)
+    lock = contextlib.nullcontext() if dry_run else _atomic.locked(path, on_wait=on_wait)
+    with lock:
+        text = read_text(path)
+        with open(path, "rb") as handle:
+            bom = handle.read(3) == BOM.encode()
+        before = from_text(shown, text)
+        data = before.data
+
+        def doc_for(focus: Any) -> Document:
+            return Document(text, data, focus)
+
+        plan = build(doc_for, before)
+        after_text = apply(text, plan.splices)
+        notes = list(plan.notes)
+        warnings: list[Problem] = []
+        if after_text != text:
+            _verify(before, shown, after_text, today, plan, notes, warnings)
+        if not dry_run and after_text != text:
+            _atomic.write_atomic(path, (BOM if bom else "").encode() + after_text.encode())
+    written = not dry_run and after_text != text
+    return EditResult(
+        shown, text, after_text, written, plan.summary, notes, warnings, len(plan.splices)
+    )
+
+
+def _key(problem: Problem) -> tuple:
+    return (problem.severity, problem.feature, problem.field, problem.message)
+
+
+def _verify(
+    before: Registry,
+    shown: Path,
+    after_text: str,
+    today: Day,
+    plan: _Plan,
+    notes: list[str],
+    warnings: list[Problem],
+) -> None:
+    """Refuse the edit if the new text brings errors; collect its new warnings."""
+    old = check(before, today=today)
+    after = from_text(shown, after_text)
+    new = check(after, today=today)
+    fresh = Counter(_key(p) for p in new) - Counter(_key(p) for p in old)
+    added = []
+    for problem in new:
+        if fresh[_key(problem)] > 0:
+            fresh[_key(problem)] -= 1
+            added.append(problem)
+    errors = [p for p in added if p.severity == "error"]
+    if errors:
+        reasons = "; ".join(_describe(p) for p in errors)
+        raise EditError(f"refused: {reasons}; nothing was written")
+    warnings.extend(p for p in added if p.severity == "warning")
+    standing = sum(p.severity == "error" for p in old)
+    if standing:
+        notes.append(
+            f"note: {shown} already had {standing} error{'s' * (standing != 1)} before this edit "
+            "(not caused by it); `symbols validate` lists them"
+        )
+    if plan.feature_id is not None:
+        status = after.by_id[plan.feature_id].history.status_on(today)
+        if status is not None:
+            since = after.by_id[plan.feature_id].events[status.event].date
+            certainty = "" if status.certain else ", not certain"
+            plan.summary += f"; status on {today}: {status.status} since {since}{certainty}"
+
+
+def _describe(problem: Problem) -> str:
+    parts = [f"feature {problem.feature}"] if problem.feature else []
+    if problem.field:
+        parts.append(problem.field)
+    return ": ".join([*parts, problem.message])
