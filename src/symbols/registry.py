@@ -9,6 +9,7 @@ uses the registry's contents calls.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -53,12 +54,13 @@ class Source:
         if isinstance(value, str):
             return cls(url=value)
         if isinstance(value, dict):
+            get = value.get
             return cls(
-                url=value.get("url") if isinstance(value.get("url"), str) else "",
-                title=_text(value.get("title")),
-                publisher=_text(value.get("publisher")),
-                published=_text(value.get("published")),
-                archived=_text(value.get("archived")),
+                _text(get("url")) or "",
+                _text(get("title")),
+                _text(get("publisher")),
+                _text(get("published")),
+                _text(get("archived")),
             )
         return cls(url="")
 
@@ -113,10 +115,18 @@ class Monument:
     id: str
     properties: dict[str, Any]
     geometry: dict[str, Any] | None
-    events: list[Event]
     lon: float | None = None  # a representative point of the geometry
     lat: float | None = None
+    _events: list[Event] | None = None
     _history: History | None = None
+
+    @property
+    def events(self) -> list[Event]:
+        """The events, read from ``properties`` when first asked for (validation needs none)."""
+        if self._events is None:
+            raw = self.properties.get("events")
+            self._events = [Event.from_json(e) for e in raw] if isinstance(raw, list) else []
+        return self._events
 
     @property
     def name(self) -> str:
@@ -141,7 +151,11 @@ class Registry:
     path: Path
     features: list[Monument]
     data: dict[str, Any]
-    text: str
+    _text: Callable[[], str]  # the file's text, decoded only when a line or an edit needs it
+
+    @cached_property
+    def text(self) -> str:
+        return self._text()
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.features)
@@ -172,16 +186,20 @@ class Registry:
             ) from None
 
 
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8, a BOM allowed. Unreadable or not UTF-8 raises RegistryError."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a missing or unreadable file raises RegistryError."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise RegistryError(Problem(str(path), None, None, None, "file not found")) from None
     except OSError as error:
         raise RegistryError(
             Problem(str(path), None, None, None, error.strerror or str(error))
         ) from None
+
+
+def decode(path: Path, raw: bytes) -> str:
+    """UTF-8 text, a BOM allowed; other bytes raise RegistryError with line and column."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -197,6 +215,11 @@ def read_text(path: Path) -> str:
                 "save the file as UTF-8",
             )
         ) from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8, a BOM allowed. Unreadable or not UTF-8 raises RegistryError."""
+    return decode(path, read_bytes(path))
 
 
 def parse_json(path: Path, text: str) -> Any:
@@ -218,13 +241,25 @@ def parse_json(path: Path, text: str) -> Any:
 def read(path: Path | str) -> Registry:
     """Parse ``path`` into a Registry. Only unreadable JSON or a non-FeatureCollection raise."""
     path = Path(path)
-    return from_text(path, read_text(path))
+    raw = read_bytes(path)
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        # orjson parses bytes twice as fast as str; text is decoded only when needed
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = decode(path, raw)
+        parse_json(path, text)  # raises with line and column
+        raise
+    return _registry(path, data, lambda: decode(path, raw))
 
 
 def from_text(path: Path | str, text: str) -> Registry:
     """Parse ``text`` (without a BOM) as the registry at ``path``, as :func:`read` does."""
     path = Path(path)
-    data = parse_json(path, text)
+    return _registry(path, parse_json(path, text), lambda: text)
+
+
+def _registry(path: Path, data: Any, text: Callable[[], str]) -> Registry:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise RegistryError(
             Problem(
@@ -257,21 +292,19 @@ def load(path: Path | str, strict: bool = False) -> Registry:
 
 def monument_from_json(feature: Any, position: int) -> Monument:
     if not isinstance(feature, dict):
-        return Monument(f"#{position + 1}", {}, None, [])
+        return Monument(f"#{position + 1}", {}, None)
     feature_id = feature.get("id")
     properties = feature.get("properties")
     if not isinstance(properties, dict):
         properties = {}
     if not isinstance(feature_id, (str, int)) or isinstance(feature_id, bool):
         feature_id = f"#{position + 1}"
-    events = properties.get("events")
     geometry = feature.get("geometry")
     lon, lat = representative_point(geometry)
     return Monument(
         id=str(feature_id),
         properties=properties,
         geometry=geometry if isinstance(geometry, dict) else None,
-        events=[Event.from_json(e) for e in events] if isinstance(events, list) else [],
         lon=lon,
         lat=lat,
     )
@@ -314,7 +347,7 @@ def _is_position(value: Any) -> bool:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if type(value) is str else None
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
