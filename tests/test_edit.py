@@ -1,0 +1,443 @@
+"""Editing in place: each edit, in each file style, changes only the edited object's lines.
+
+A registry is written in one style by a *writer* (json.dumps with 2 or 4 spaces or tabs, GDAL's
+one feature per line, CRLF, BOM, compact, the docs' hand style). After an edit, the file must be
+exactly what the same writer would write for the edited data: so the new text is in the file's
+style, and everything else is byte-identical.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from builders import collection, event, feature
+from click.testing import CliRunner
+
+from symbols import edit
+from symbols._jsonspans import scan
+from symbols.cli import cli
+
+TODAY = "2026-11-27"
+ARCHIVE = "https://web.archive.org/web/2024/https://example.org/a"
+
+
+def base_data() -> dict[str, Any]:
+    bust = feature(
+        "almaty-bust",
+        [
+            event("2016-11-30", "erected"),
+            event("2022-01-05", "toppled", sources=["https://example.org/a"]),
+        ],
+        lon=76.9,
+        lat=43.25,
+        **{"name:kk": "Нұрсұлтан бюсті"},
+    )
+    statue = feature("taldy-statue", **{"x-custom": {"keep": [1, 2.5, None]}})
+    sign = feature("kegen-sign", lon=79.22638, lat=43.01451, kind="street-name")
+    del sign["properties"]["events"]
+    plaque = feature(
+        "shymkent-plaque",
+        [event("2019-05", "erected", sources=["https://example.org/p", "https://example.org/q"])],
+        lon=69.6,
+        lat=42.31,
+    )
+    return collection(bust, statue, sign, plaque)
+
+
+def _gdal(value: Any) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(f"{json.dumps(k)}: {_gdal(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if value else "{ }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(_gdal(v) for v in value) + " ]" if value else "[ ]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def gdal(data: dict[str, Any]) -> str:
+    """GDAL's GeoJSON driver (and so QGIS): top level unindented, one feature per line."""
+    lines = ",\n".join(_gdal(f) for f in data["features"])
+    head = '{\n"type": "FeatureCollection",\n"name": "monuments",\n'
+    crs = '"crs": { "type": "name", "properties": { "name": "urn:ogc:def:crs:OGC:1.3:CRS84" } },\n'
+    return head + crs + '"features": [\n' + lines + "\n]\n}\n"
+
+
+def hand(data: dict[str, Any]) -> str:
+    """The docs' hand style: 2-space indent, geometry and each event on one line."""
+
+    def one(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    features = []
+    for f in data["features"]:
+        members = []
+        for key, value in f.items():
+            if key != "properties":
+                members.append(f"      {one(key)}: {one(value)}")
+                continue
+            props = []
+            for pk, pv in value.items():
+                if pk == "events" and pv:
+                    events = ",\n".join(f"          {one(e)}" for e in pv)
+                    props.append(f'        "events": [\n{events}\n        ]')
+                else:
+                    props.append(f"        {one(pk)}: {one(pv)}")
+            members.append('      "properties": {\n' + ",\n".join(props) + "\n      }")
+        features.append("    {\n" + ",\n".join(members) + "\n    }")
+    return (
+        '{\n  "type": "FeatureCollection",\n  "features": [\n' + ",\n".join(features) + "\n  ]\n}\n"
+    )
+
+
+Writer = Callable[[dict[str, Any]], str]
+WRITERS: dict[str, Writer] = {
+    "geojson.io": lambda d: json.dumps(d, indent=2, ensure_ascii=False),  # no final newline
+    "python-4-ascii": lambda d: json.dumps(d, indent=4) + "\n",
+    "tabs": lambda d: json.dumps(d, indent="\t", ensure_ascii=False) + "\n",
+    "gdal": gdal,
+    "crlf": lambda d: json.dumps(d, indent=2, ensure_ascii=False).replace("\n", "\r\n") + "\r\n",
+    "bom": lambda d: "\ufeff" + json.dumps(d, indent=2, ensure_ascii=False) + "\n",
+    "compact": lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False),
+    "hand": hand,
+}
+
+
+def write_style(path: Path, style: str, data: dict[str, Any] | None = None) -> Path:
+    path.write_bytes(WRITERS[style](data or base_data()).encode())
+    return path
+
+
+def data_of(raw: bytes) -> dict[str, Any]:
+    return orjson.loads(raw.decode("utf-8-sig"))
+
+
+def touched_lines(old: str, new: str) -> tuple[set[int], set[int]]:
+    """Line numbers (1-based) removed from ``old`` and added in ``new``."""
+    matcher = difflib.SequenceMatcher(
+        None, old.splitlines(keepends=True), new.splitlines(keepends=True), autojunk=False
+    )
+    removed: set[int] = set()
+    added: set[int] = set()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            removed |= set(range(i1 + 1, i2 + 1))
+            added |= set(range(j1 + 1, j2 + 1))
+    return removed, added
+
+
+def lines_of(text: str, path: tuple) -> set[int]:
+    spans = scan(text)
+    start, end = spans.values[path]
+    return set(range(spans.line_of_offset(start), spans.line_of_offset(end - 1) + 1))
+
+
+def assert_same_style(style: str, raw: bytes) -> None:
+    """The file is exactly what its writer makes of its data: the edit kept the style."""
+    assert raw.decode() == WRITERS[style](data_of(raw))
+
+
+def assert_insertion(old: str, new: str) -> str:
+    """``new`` is ``old`` with one piece of text inserted; returns the piece."""
+    common = len(old) - next(
+        (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), len(old)
+    )
+    start = len(old) - common
+    inserted = new[start : len(new) - (len(old) - start)]
+    assert new == old[:start] + inserted + old[start:]
+    return inserted
+
+
+def old_new(path: Path, action: Callable[[], object]) -> tuple[str, str]:
+    before = path.read_bytes().decode("utf-8-sig")
+    action()
+    return before, path.read_bytes().decode("utf-8-sig")
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMBOLS_TODAY", TODAY)
+
+
+STYLES = list(WRITERS)
+MULTILINE = [s for s in STYLES if s != "compact"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_sighting_appends_one_event_in_the_files_style(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    old, new = old_new(
+        path,
+        lambda: edit.add_sighting(
+            path,
+            "taldy-statue",
+            date="2024-05-01",
+            status="removed",
+            sources=["https://example.org/x"],
+            titles=["Photo of the empty square"],
+            note="seen from the bus",
+        ),
+    )
+    assert_same_style(style, path.read_bytes())
+    inserted = assert_insertion(old, new)
+    assert inserted.startswith(",") and "Photo of the empty square" in inserted
+    events = data_of(path.read_bytes())["features"][1]["properties"]["events"]
+    assert events[-1] == {
+        "date": "2024-05-01",
+        "type": "sighting",
+        "status": "removed",
+        "sources": [{"url": "https://example.org/x", "title": "Photo of the empty square"}],
+        "note": "seen from the bus",
+    }
+    if style in MULTILINE:
+        removed, added = touched_lines(old, new)
+        target = ("features", 1)
+        assert removed <= lines_of(old, target) and added <= lines_of(new, target)
+        assert len(removed) <= 1  # at most the previous event's last line gains a comma
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_plain_url_sources_stay_plain(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    old, new = old_new(
+        path,
+        lambda: edit.add_sighting(
+            path, "shymkent-plaque", date="2024-05", status="standing", sources=["https://e.org/s"]
+        ),
+    )
+    assert_same_style(style, path.read_bytes())
+    assert_insertion(old, new)
+    last = data_of(path.read_bytes())["features"][3]["properties"]["events"][-1]
+    assert last["sources"] == ["https://e.org/s"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_event_creates_missing_events_list_last(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    new_event = edit.NewEvent("renamed", "2022-09-17", ["https://example.org/rename"])
+    old, new = old_new(path, lambda: edit.add_event(path, "kegen-sign", new_event))
+    assert_same_style(style, path.read_bytes())
+    assert_insertion(old, new)
+    props = data_of(path.read_bytes())["features"][2]["properties"]
+    assert list(props)[-1] == "events"
+    assert props["events"] == [
+        {"date": "2022-09-17", "type": "renamed", "sources": ["https://example.org/rename"]}
+    ]
+    if style in MULTILINE:
+        removed, added = touched_lines(old, new)
+        assert removed <= lines_of(old, ("features", 2)) and added <= lines_of(new, ("features", 2))
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_add_appends_a_feature_found_in_the_gazetteer(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    first = edit.NewEvent("erected", "2023-09", ["https://example.org/kegen"])
+
+    def add() -> None:
+        result = edit.add_object(
+            path,
+            "kegen-nurkadilov-bust",
+            name="Bust of Zamanbek Nurkadilov",
+            kind="bust",
+            subject="Zamanbek Nurkadilov",
+            place="Кеген",
+            names={"kk": "Заманбек Нұрқаділов бюсті"},
+            event=first,
+        )
+        assert result.notes[0] == "Кеген → Kegen (KZ-19 Almaty Region), 79.22638, 43.01451"
+
+    old, new = old_new(path, add)
+    assert_same_style(style, path.read_bytes())
+    inserted = assert_insertion(old, new)
+    added = data_of(path.read_bytes())["features"][-1]
+    assert added["id"] == "kegen-nurkadilov-bust"
+    assert added["geometry"] == {"type": "Point", "coordinates": [79.22638, 43.01451]}
+    assert list(added) == ["type", "id", "geometry", "properties"]  # as the file orders them
+    props = added["properties"]
+    assert props["place"] == "Kegen" and props["location_precision"] == "settlement"
+    assert props["country"] == "KZ" and "region" not in props
+    assert props["events"][0]["sources"] == ["https://example.org/kegen"]  # as most sources here
+    if style == "gdal":
+        assert inserted.count("\n") == 1  # one new line: the feature
+    if style in MULTILINE:
+        # at most the previous feature's last line changes, gaining a comma (difflib may
+        # instead show the new lines as inserted before it)
+        removed, added_lines = touched_lines(old, new)
+        previous_end = max(lines_of(new, ("features", 3)))
+        assert removed <= {previous_end}
+        assert added_lines <= lines_of(new, ("features", 4)) | {previous_end}
+        assert new.splitlines()[previous_end - 1] == old.splitlines()[previous_end - 1] + ","
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_set_archived_touches_only_those_sources(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    updates = [
+        ("almaty-bust", 1, 0, ARCHIVE),  # a plain URL: becomes an object
+        ("taldy-statue", 0, 0, ARCHIVE),  # an object: gains "archived"
+    ]
+    old, new = old_new(path, lambda: edit.set_archived(path, updates))
+    assert_same_style(style, path.read_bytes())
+    features = data_of(path.read_bytes())["features"]
+    assert features[0]["properties"]["events"][1]["sources"] == [
+        {"url": "https://example.org/a", "archived": ARCHIVE}
+    ]
+    assert features[1]["properties"]["events"][0]["sources"][0] == {
+        "url": "https://example.org/news/1",
+        "title": "News",
+        "archived": ARCHIVE,
+    }
+    if style in MULTILINE:
+        removed, added = touched_lines(old, new)
+        for text, lines in ((old, removed), (new, added)):
+            spans = lines_of(text, ("features", 0, "properties", "events", 1, "sources", 0))
+            spans |= lines_of(text, ("features", 1, "properties", "events", 0, "sources", 0))
+            assert lines <= spans
+    assert edit.set_archived(path, updates) == 0  # already there: nothing to change
+    assert edit.set_archived(path, [("taldy-statue", 0, 0, ARCHIVE + "x")]) == 1
+
+
+def test_non_ascii_follows_the_file(tmp_path: Path) -> None:
+    raw_utf8 = write_style(tmp_path / "a.geojson", "geojson.io")
+    escaped = write_style(tmp_path / "b.geojson", "python-4-ascii")
+    for path in (raw_utf8, escaped):
+        edit.add_sighting(
+            path, "taldy-statue", date="2024", status="standing", sources=["https://e.org/"],
+            note="Талдықорған",
+        )  # fmt: skip
+    assert "Талдықорған" in raw_utf8.read_text()
+    assert "\\u0422\\u0430\\u043b" in escaped.read_text() and escaped.read_bytes().isascii()
+
+
+def test_unknown_properties_and_key_order_are_kept(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    before = data_of(path.read_bytes())
+    edit.add_sighting(path, "taldy-statue", date="2024", status="standing", sources=["https://e/"])
+    after = data_of(path.read_bytes())
+    props = after["features"][1]["properties"]
+    assert props["x-custom"] == {"keep": [1, 2.5, None]}
+    assert list(props) == list(before["features"][1]["properties"])
+    after["features"][1]["properties"]["events"].pop()
+    assert after == before
+
+
+def test_event_keys_follow_the_files_order(tmp_path: Path) -> None:
+    data = base_data()
+    for f in data["features"]:
+        for e in f["properties"].get("events", []):
+            order = ["type", "sources", "date"]  # an unusual order, consistently used
+            for key in order:
+                e[key] = e.pop(key)
+    path = write_style(tmp_path / "r.geojson", "geojson.io", data)
+    edit.add_sighting(
+        path, "taldy-statue", date="2024", status="standing", sources=["https://e/"], note="n"
+    )
+    last = data_of(path.read_bytes())["features"][1]["properties"]["events"][-1]
+    assert list(last) == ["type", "status", "sources", "note", "date"]
+    assert_same_style("geojson.io", path.read_bytes())
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    before, stat = path.read_bytes(), path.stat()
+    result = edit.add_sighting(
+        path, "taldy-statue", date="2024", status="standing", sources=["https://e/"], dry_run=True
+    )
+    assert path.read_bytes() == before and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert not result.written and result.changed
+    diff = result.diff()
+    assert diff.startswith(f"--- {path}\n+++ {path}\n@@ ")
+    assert '+            "type": "sighting",\n' in diff
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.geojson"]  # no lock, no temp file
+
+
+def test_file_mode_and_symlink_survive(tmp_path: Path) -> None:
+    real = write_style(tmp_path / "real.geojson", "geojson.io")
+    real.chmod(0o640)
+    link = tmp_path / "link.geojson"
+    link.symlink_to(real.name)
+    edit.add_sighting(link, "taldy-statue", date="2024", status="standing", sources=["https://e/"])
+    assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o640
+    assert '"sighting"' in real.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.geojson", "real.geojson"]
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_cli_sighting_event_add(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "hand")
+    reg = ["--registry", str(path)]
+    result = run(
+        "sighting", "taldy-statue", "--date", "2025-03-02", "--status", "damaged",
+        "--source", "https://e.org/1", "--source", "https://e.org/2", "--title", "One", *reg,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "taldy-statue: recorded a sighting (damaged) on 2025-03-02 as events[1]" in result.stdout
+    assert "status on 2026-11-27: damaged since 2025-03-02" in result.stdout
+    last = data_of(path.read_bytes())["features"][1]["properties"]["events"][-1]
+    assert last["sources"] == [
+        {"url": "https://e.org/1", "title": "One"},
+        {"url": "https://e.org/2"},
+    ]
+
+    result = run("event", "taldy-statue", "--type", "removed", "--date", "2025-04~",
+                 "--source", "https://e.org/3", "--note", "by the akimat", *reg)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "recorded 'removed' on 2025-04~ as events[2]" in result.stdout
+
+    result = run("add", "--id", "astana-plaque", "--name", "Plaque", "--kind", "plaque",
+                 "--subject", "S", "--place", "Astana", "--lon", "71.43", "--lat", "51.13",
+                 "--precision", "site", "--erected", "2021", "--source", "https://e.org/4",
+                 *reg)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "region: KZ-71 Astana, from the geometry" in result.stderr
+    added = data_of(path.read_bytes())["features"][-1]
+    assert added["geometry"]["coordinates"] == [71.43, 51.13]
+    assert added["properties"]["location_precision"] == "site"
+    assert_same_style("hand", path.read_bytes())
+
+
+def test_cli_dry_run_prints_the_diff(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "gdal")
+    before = path.read_bytes()
+    result = run("add", "--id", "x-bust", "--name", "X", "--kind", "bust", "--subject", "S",
+                 "--place", "Taldykorgan", "--registry", str(path), "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+    assert result.stdout.startswith(f"--- {path}\n+++ {path}\n")
+    assert '+{ "type": "Feature", "id": "x-bust", ' in result.stdout
+    assert "Taldykorgan → Taldykorgan (KZ-33 Jetisu Region), 78.37389, 45.01556" in result.stderr
+    assert "dry run: nothing was written" in result.stderr
+    assert "feature x-bust: events: warning: no events" in result.stderr
+
+
+def test_cli_registry_defaults_to_the_environment(tmp_path: Path, monkeypatch) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    monkeypatch.setenv("SYMBOLS_REGISTRY", str(path))
+    result = run("sighting", "taldy-statue", "--date", "2024", "--status", "standing",
+                 "--source", "https://e.org/")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert '"sighting"' in path.read_text()
+
+
+def test_cli_add_first_event_options_must_go_together(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    before = path.read_bytes()
+    common = ["add", "--id", "n", "--name", "N", "--kind", "bust", "--subject", "S", "--place",
+              "Kegen", "--registry", str(path)]  # fmt: skip
+    for extra in (["--source", "https://e/"], ["--erected", "2020", "--event", "removed"],
+                  ["--event", "erected"]):  # fmt: skip
+        result = run(*common, *extra)
+        assert result.exit_code == 2, (extra, result.output)
+    result = run(*common, "--event", "sighting", "--date", "2024", "--source", "https://e/")
+    assert result.exit_code == 1 and "a sighting needs a status" in result.stderr
+    assert path.read_bytes() == before
