@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 
-from .errors import NetworkError
+from .errors import NetworkError, SymbolsError
 
 #: Default endpoints; each can be replaced by an option or the environment variable beside it.
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -64,7 +64,7 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(value)
     except ValueError:
-        raise NetworkError(f"${name}={value!r} is not a number") from None
+        raise SymbolsError(f"${name}={value!r} is not a number") from None
 
 
 def _default_cache_dir() -> Path:

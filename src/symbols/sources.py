@@ -291,6 +291,7 @@ class Candidate:
     sources: list[tuple[str, str, str]] = field(default_factory=list)  # url, title, publisher
     precision: str = "exact"
     near: list[tuple[str, int]] = field(default_factory=list)  # registry ids, metres away
+    aliases: list[str] = field(default_factory=list)  # names of merged duplicates
 
     @property
     def id(self) -> str:
@@ -299,7 +300,7 @@ class Candidate:
         return f"osm-{(self.osm or 'unknown').replace('/', '-')}"
 
     def all_names(self) -> list[str]:
-        return [self.name, *self.names.values()]
+        return [self.name, *self.names.values(), *self.aliases]
 
     def absorb(self, other: Candidate) -> None:
         """Merge what ``other`` (the same object from another service) adds."""
@@ -315,6 +316,7 @@ class Candidate:
         self.place = self.place or other.place
         for key, value in other.names.items():
             self.names.setdefault(key, value)
+        self.aliases.extend(n for n in other.all_names() if n not in self.all_names())
         for items, more in ((self.found_by, other.found_by), (self.why, other.why)):
             items.extend(x for x in more if x not in items)
         self.sources.extend(s for s in other.sources if s not in self.sources)

@@ -1,0 +1,251 @@
+"""The HTTP plumbing: retries, Retry-After, politeness, User-Agent, cache, failures.
+
+Every request goes to a real HTTP server on 127.0.0.1; nothing touches the internet.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from symbols import _http
+from symbols.errors import NetworkError, SymbolsError
+
+
+@pytest.fixture(scope="module")
+def running() -> HTTPServer:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def server(running: HTTPServer) -> HTTPServer:
+    running.clear()
+    return running
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_client(tmp_path: Path, **overrides) -> tuple[_http.Client, list[float]]:  # type: ignore[no-untyped-def]
+    settings = _http.Settings(
+        timeout=2.0,
+        connect_timeout=1.0,
+        retries=3,
+        backoff=0.01,
+        retry_after_max=0.05,
+        delay=0.0,
+        cache_dir=tmp_path / "cache",
+    )
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    client = _http.Client(settings)
+    slept: list[float] = []
+    client.sleep = lambda seconds: slept.append(seconds)  # type: ignore[method-assign]
+    return client, slept
+
+
+def test_retries_500_then_answers(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/flaky").respond_with_data("busy", status=500)
+    server.expect_oneshot_request("/flaky").respond_with_data("busy", status=503)
+    server.expect_request("/flaky").respond_with_data("fine")
+    client, slept = make_client(tmp_path)
+    response = client.request("GET", server.url_for("/flaky"))
+    assert response.status_code == 200
+    assert slept == [0.01, 0.02]  # exponential backoff
+
+
+def test_gives_up_after_the_retries(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/down").respond_with_data("no", status=502)
+    client, slept = make_client(tmp_path, retries=2)
+    assert client.request("GET", server.url_for("/down")).status_code == 502
+    assert len(server.log) == 3 and len(slept) == 2
+
+
+def test_no_retry_on_404(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/missing").respond_with_data("no", status=404)
+    client, slept = make_client(tmp_path)
+    assert client.request("GET", server.url_for("/missing")).status_code == 404
+    assert len(server.log) == 1 and slept == []
+
+
+def test_429_honours_retry_after_seconds_capped(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "30"}
+    )
+    server.expect_oneshot_request("/busy").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "0"}
+    )
+    server.expect_request("/busy").respond_with_data("ok")
+    client, slept = make_client(tmp_path, retry_after_max=5.0)
+    assert client.request("GET", server.url_for("/busy")).status_code == 200
+    assert slept == [5.0, 0.0]  # 30 s capped at 5; 0 honoured as is (not the backoff)
+
+
+def test_retry_after_http_date() -> None:
+    now = time.time()
+    moment = datetime.fromtimestamp(now, UTC) + timedelta(seconds=120)
+    assert _http.retry_after(format_datetime(moment, usegmt=True), now=now) == pytest.approx(
+        120, abs=1
+    )
+    assert _http.retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert _http.retry_after("7") == 7.0
+    assert _http.retry_after("soon") is None
+    assert _http.retry_after(None) is None
+
+
+def test_politeness_delay_per_host(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/a").respond_with_data("a")
+    client, _ = make_client(tmp_path, delay=0.2)
+    client.sleep = time.sleep  # type: ignore[method-assign]
+    started = time.monotonic()
+    for _ in range(3):
+        client.request("GET", server.url_for("/a"))
+    assert time.monotonic() - started >= 0.39  # the 2nd and 3rd waited their turn
+
+
+def test_user_agent_names_project_and_contact(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/ua").respond_with_data("ok")
+    client, _ = make_client(tmp_path)
+    client.request("GET", server.url_for("/ua"))
+    agent = server.log[0][0].headers["User-Agent"]
+    assert agent.startswith("symbols/") and "https://" in agent
+
+
+def test_contact_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMBOLS_CONTACT", "mailto:someone@example.org")
+    assert "mailto:someone@example.org" in _http.user_agent()
+
+
+def test_fetch_json_caches_answers(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/api", query_string="q=1").respond_with_json({"n": 1})
+    client, _ = make_client(tmp_path)
+    url = server.url_for("/api")
+    assert client.fetch_json("API", url, params={"q": "1"}) == {"n": 1}
+    assert client.fetch_json("API", url, params={"q": "1"}) == {"n": 1}  # from the cache
+    assert len(server.log) == 1
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
+
+
+def test_cache_expires_and_can_be_off(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/api").respond_with_json({"n": 2})
+    url = server.url_for("/api")
+    client, _ = make_client(tmp_path, cache_ttl=0.0)
+    client.fetch_json("API", url)
+    time.sleep(0.01)
+    client.fetch_json("API", url)
+    assert len(server.log) == 2  # expired
+    off, _ = make_client(tmp_path / "off", cache=False)
+    off.fetch_json("API", url)
+    off.fetch_json("API", url)
+    assert len(server.log) == 4 and not (tmp_path / "off" / "cache").exists()
+
+
+def test_cache_keys_include_the_body(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/post", method="POST").respond_with_handler(
+        lambda request: Response(f'{{"got": "{request.form["data"]}"}}', mimetype="text/json")
+    )
+    client, _ = make_client(tmp_path)
+    url = server.url_for("/post")
+    assert client.fetch_json("API", url, method="POST", data={"data": "a"}) == {"got": "a"}
+    assert client.fetch_json("API", url, method="POST", data={"data": "b"}) == {"got": "b"}
+
+
+def test_malformed_json_is_one_line(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/bad").respond_with_data("{not json", content_type="application/json")
+    client, _ = make_client(tmp_path)
+    with pytest.raises(_http.BadAnswer, match=r"^API at 127\.0\.0\.1:\d+ answered with malformed"):
+        client.fetch_json("API", server.url_for("/bad"))
+    assert not (tmp_path / "cache").exists()  # bad answers are not cached
+
+
+def test_error_status_is_a_bad_answer(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/gone").respond_with_data("gone", status=410)
+    client, _ = make_client(tmp_path)
+    with pytest.raises(_http.BadAnswer, match="answered 410 GONE"):
+        client.fetch_json("API", server.url_for("/gone"))
+
+
+def test_unreachable_is_a_network_error(closed_port: int, tmp_path: Path) -> None:
+    client, slept = make_client(tmp_path)
+    with pytest.raises(NetworkError) as caught:
+        client.fetch_json("API", f"http://127.0.0.1:{closed_port}/x")
+    message = str(caught.value)
+    assert not isinstance(caught.value, _http.BadAnswer)
+    assert "cannot reach API at 127.0.0.1" in message and "connection refused" in message
+    assert "\n" not in message and slept == []
+
+
+def test_timeout(server: HTTPServer, tmp_path: Path) -> None:
+    def late(request: Request) -> Response:
+        time.sleep(0.6)
+        return Response("late")
+
+    server.expect_request("/late").respond_with_handler(late)
+    client, _ = make_client(tmp_path, timeout=0.2)
+    with pytest.raises(NetworkError, match="timed out waiting for an answer"):
+        client.fetch_json("API", server.url_for("/late"))
+
+
+def test_probe_falls_back_to_get(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/nohead", method="HEAD").respond_with_data("", status=405)
+    server.expect_request("/nohead", method="GET").respond_with_data("page")
+    client, _ = make_client(tmp_path)
+    result = _http.probe(client, server.url_for("/nohead"))
+    assert result.status == 200 and not result.dead
+    assert [r.method for r, _ in server.log] == ["HEAD", "GET"]
+
+
+def test_probe_follows_redirect_chains(server: HTTPServer, tmp_path: Path) -> None:
+    final = server.url_for("/final")
+    server.expect_request("/one").respond_with_data(
+        "", status=301, headers={"Location": server.url_for("/two")}
+    )
+    server.expect_request("/two").respond_with_data("", status=302, headers={"Location": final})
+    server.expect_request("/final").respond_with_data("here")
+    client, _ = make_client(tmp_path)
+    result = _http.probe(client, server.url_for("/one"))
+    assert result.redirected and result.final_url == final and not result.dead
+    assert result.describe(slow=5) == f"redirected to {final}"
+
+
+def test_requests_is_not_imported_at_cli_start() -> None:
+    code = "import sys, symbols.cli, symbols.sources; print('requests' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SYMBOLS_HTTP_DELAY", "0.25")
+    monkeypatch.setenv("SYMBOLS_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setenv("SYMBOLS_NO_CACHE", "1")
+    settings = _http.Settings.from_env(backoff=0.5)
+    assert (settings.delay, settings.backoff, settings.cache) == (0.25, 0.5, False)
+    assert settings.cache_dir == tmp_path / "c"
+    monkeypatch.setenv("SYMBOLS_HTTP_DELAY", "soon")
+    with pytest.raises(SymbolsError, match="SYMBOLS_HTTP_DELAY"):
+        _http.Settings.from_env()
+
+
+def test_endpoints_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SYMBOLS_WAYBACK_URL", raising=False)
+    assert _http.endpoint("wayback") == "https://archive.org/wayback/available"
+    monkeypatch.setenv("SYMBOLS_WAYBACK_URL", "http://127.0.0.1:9/wb")
+    assert _http.endpoint("wayback") == "http://127.0.0.1:9/wb"
+    assert _http.endpoint("wayback", "http://127.0.0.1:8/x") == "http://127.0.0.1:8/x"

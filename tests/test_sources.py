@@ -1,0 +1,839 @@
+"""``symbols sources check`` (and ``--archive``) and ``symbols discover``, end to end.
+
+A real threaded HTTP server on 127.0.0.1 plays the web, the Wayback Machine, Wikidata and
+Overpass with recorded-style answers. Every service URL not set by a test points to a closed
+local port, so nothing can reach the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from builders import event, feature, write
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from symbols import sources
+from symbols.cli import cli
+from symbols.registry import load, read
+from symbols.validate import validate
+
+TODAY = "2026-01-15"
+
+
+@pytest.fixture(scope="module")
+def running() -> HTTPServer:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def server(running: HTTPServer) -> HTTPServer:
+    running.clear()
+    return running
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Fast, local settings; every service points to a closed port unless a test says so."""
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    for name in ("WIKIDATA", "OVERPASS", "WAYBACK"):
+        monkeypatch.setenv(f"SYMBOLS_{name}_URL", f"{nowhere}/{name.lower()}")
+    monkeypatch.setenv("SYMBOLS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SYMBOLS_HTTP_DELAY", "0")
+    monkeypatch.setenv("SYMBOLS_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("SYMBOLS_HTTP_RETRY_AFTER_MAX", "0.05")
+    monkeypatch.setenv("SYMBOLS_TODAY", TODAY)
+    monkeypatch.delenv("SYMBOLS_NO_CACHE", raising=False)
+    return nowhere
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def late(seconds: float):  # type: ignore[no-untyped-def]
+    def handler(request: Request) -> Response:
+        time.sleep(seconds)
+        return Response("late")
+
+    return handler
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def serve_the_web(server: HTTPServer) -> None:
+    """200, a 301 chain, 404, 410, 500 then 200, 429 with Retry-After, HEAD refused, slow, late."""
+    server.expect_request("/ok").respond_with_data("fine")
+    server.expect_request("/moved").respond_with_data(
+        "", status=301, headers={"Location": server.url_for("/moved-again")}
+    )
+    server.expect_request("/moved-again").respond_with_data(
+        "", status=301, headers={"Location": server.url_for("/target")}
+    )
+    server.expect_request("/target").respond_with_data("here")
+    server.expect_request("/missing").respond_with_data("no", status=404)
+    server.expect_request("/gone").respond_with_data("gone", status=410)
+    server.expect_oneshot_request("/flaky").respond_with_data("oops", status=500)
+    server.expect_request("/flaky").respond_with_data("fine")
+    server.expect_oneshot_request("/busy").respond_with_data(
+        "wait", status=429, headers={"Retry-After": "1"}
+    )
+    server.expect_request("/busy").respond_with_data("fine")
+    server.expect_request("/nohead", method="HEAD").respond_with_data("", status=405)
+    server.expect_request("/nohead", method="GET").respond_with_data("page")
+    server.expect_request("/copy").respond_with_data("archived page")
+    server.expect_request("/slow").respond_with_handler(late(0.3))
+    server.expect_request("/late").respond_with_handler(late(1.5))
+
+
+def web_registry(tmp_path: Path, server: HTTPServer) -> Path:
+    u = server.url_for
+    return write(
+        tmp_path / "monuments.geojson",
+        feature(
+            "astana-bust",
+            [
+                event(
+                    "2016-11-30",
+                    "erected",
+                    sources=[{"url": u("/ok"), "published": "2016-11-30"}, u("/moved")],
+                ),
+                event("2024-01-12", "removed", sources=[{"url": u("/missing")}, u("/ok")]),
+            ],
+        ),
+        feature(
+            "kegen-bust",
+            [
+                event(
+                    "2023-05-01",
+                    "erected",
+                    sources=[u("/gone"), {"url": u("/flaky"), "archived": u("/copy")}],
+                ),
+                event(
+                    "2024-06",
+                    "sighting",
+                    "standing",
+                    sources=[u("/busy"), u("/nohead"), u("/slow"), u("/late")],
+                ),
+            ],
+        ),
+    )
+
+
+def test_check_reports_dead_redirected_slow_per_object_and_event(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    serve_the_web(server)
+    path = web_registry(tmp_path, server)
+    before = path.read_bytes()
+    result = run("sources", "check", str(path), "--timeout", "0.8", "--slow", "0.2")
+    u = server.url_for
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"feature astana-bust: events[0] (erected 2016-11-30): {u('/moved')}: "
+        f"redirected to {u('/target')}",
+        f"feature astana-bust: events[1] (removed 2024-01-12): {u('/missing')}: 404 NOT FOUND",
+        f"feature kegen-bust: events[0] (erected 2023-05-01): {u('/gone')}: 410 GONE",
+        f"feature kegen-bust: events[1] (sighting 2024-06): {u('/slow')}: slow (0.3 s)",
+        f"feature kegen-bust: events[1] (sighting 2024-06): {u('/late')}: "
+        "timed out waiting for an answer (0.8 s)",
+    ]
+    assert "10 links checked (11 citations)" in result.stderr
+    assert "3 dead, 1 redirected, 1 slow (over 0.2 s)" in result.stderr
+    assert "Checking links" not in result.stderr  # no progress bar when not a terminal
+    assert path.read_bytes() == before
+    requested = [request.path for request, _ in server.log]
+    assert requested.count("/ok") == 1  # cited twice, checked once
+    assert requested.count("/flaky") == 2 and requested.count("/busy") == 2  # retried
+    assert requested.count("/copy") == 1  # archived copies are checked too
+
+
+def test_check_clean_registry_exits_0(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/ok").respond_with_data("fine")
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2020", "erected", sources=[server.url_for("/ok")])]),
+    )
+    result = run("sources", "check", str(path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "1 links checked (1 citations)" in result.stderr and "0 dead" in result.stderr
+
+
+def test_check_library_results(server: HTTPServer, tmp_path: Path) -> None:
+    serve_the_web(server)
+    registry = load(web_registry(tmp_path, server))
+    found = sources.citations(registry)
+    assert [c.url for c in found if c.archived_copy] == [server.url_for("/copy")]
+    assert found[0].published == "2016-11-30" and not found[0].has_archived
+
+
+def test_check_without_network_is_one_line(tmp_path: Path) -> None:
+    first, second = _closed_port(), _closed_port()
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2020", "erected", sources=[f"http://127.0.0.1:{first}/a"])]),
+        feature("b", [event("2021", "erected", sources=[f"http://127.0.0.1:{second}/b"])]),
+    )
+    result = run("sources", "check", str(path))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "symbols: none of the 2 links could be reached (connection refused): "
+        "is the network down? nothing was written"
+    ]
+
+
+def test_one_unreachable_host_is_a_dead_link(tmp_path: Path) -> None:
+    port = _closed_port()
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2020", "erected", sources=[f"http://127.0.0.1:{port}/a"])]),
+    )
+    result = run("sources", "check", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.endswith(f"http://127.0.0.1:{port}/a: connection refused\n")
+
+
+def test_check_refuses_an_invalid_registry(tmp_path: Path) -> None:
+    path = tmp_path / "r.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
+    result = run("sources", "check", str(path))
+    assert result.exit_code == 1 and "missing" in result.stderr
+
+
+def test_refresh_archived_needs_archive(tmp_path: Path) -> None:
+    result = run("sources", "check", str(tmp_path / "r.geojson"), "--refresh-archived")
+    assert result.exit_code == 2 and "go with --archive" in result.stderr
+
+
+# -- archive ----------------------------------------------------------------------------------
+
+
+def serve_wayback(server: HTTPServer, answers: dict[str, Any]) -> list[dict[str, list[str]]]:
+    """The availability API: ``answers`` maps a path to a snapshot timestamp, None (no
+    snapshot) or "malformed"."""
+    asked: list[dict[str, list[str]]] = []
+
+    def handler(request: Request) -> Response:
+        query = parse_qs(request.query_string.decode())
+        asked.append(query)
+        url = query["url"][0]
+        answer = answers[url.split(str(server.port), 1)[1]]
+        if answer == "malformed":
+            return Response('{"archived_snapshots": {', mimetype="application/json")
+        snapshots = {}
+        if answer:
+            snapshots["closest"] = {
+                "status": "200",
+                "available": True,
+                "url": f"http://web.archive.org/web/{answer}/{url}",
+                "timestamp": answer,
+            }
+        return Response(json.dumps({"url": url, "archived_snapshots": snapshots}))
+
+    server.expect_request("/wayback/available").respond_with_handler(handler)
+    return asked
+
+
+def archive_registry(tmp_path: Path, server: HTTPServer) -> Path:
+    u = server.url_for
+    return write(
+        tmp_path / "monuments.geojson",
+        feature(
+            "astana-bust",
+            [
+                event(
+                    "2016-11-30",
+                    "erected",
+                    sources=[{"url": u("/ok"), "title": "T", "published": "2016-11-30"}, u("/b")],
+                ),
+                event("2024-01-12", "removed", sources=[{"url": u("/missing")}]),
+            ],
+        ),
+        feature(
+            "kegen-bust",
+            [
+                event(
+                    "2023-05-01",
+                    "erected",
+                    sources=[{"url": u("/c"), "archived": u("/copy")}],
+                )
+            ],
+        ),
+    )
+
+
+def test_archive_writes_the_closest_snapshots(server: HTTPServer, tmp_path: Path) -> None:
+    for name in ("/ok", "/b", "/c", "/copy"):
+        server.expect_request(name).respond_with_data("fine")
+    server.expect_request("/missing").respond_with_data("no", status=404)
+    asked = serve_wayback(
+        server, {"/ok": "20161201000000", "/b": "20200101000000", "/missing": "20240101000000"}
+    )
+    path = archive_registry(tmp_path, server)
+    before = path.read_text()
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 1  # /missing is dead, even though it is now archived
+    assert "archive: 3 archived links written" in result.stderr
+    data = json.loads(path.read_text())
+    first = data["features"][0]["properties"]["events"]
+    u = server.url_for
+    assert first[0]["sources"][0]["archived"] == (
+        f"https://web.archive.org/web/20161201000000/{u('/ok')}"
+    )
+    assert first[0]["sources"][1] == {  # a plain URL became an object
+        "url": u("/b"),
+        "archived": f"https://web.archive.org/web/20200101000000/{u('/b')}",
+    }
+    assert first[1]["sources"][0]["archived"].endswith(u("/missing"))  # dead links too
+    kegen = data["features"][1]["properties"]["events"][0]["sources"][0]
+    assert kegen["archived"] == u("/copy")  # never overwritten
+    by_url = {q["url"][0]: q for q in asked}
+    assert by_url[u("/ok")]["timestamp"] == ["20161130"]  # the published date
+    assert "timestamp" not in by_url[u("/b")]
+    assert u("/c") not in by_url  # already archived: not even looked up
+    changed = [line for line in path.read_text().splitlines() if line not in before.splitlines()]
+    assert len(changed) <= 8  # a minimal diff: only the touched sources
+    assert validate(path).ok
+
+
+def test_refresh_archived_replaces(server: HTTPServer, tmp_path: Path) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": None, "/b": None, "/missing": None, "/c": "20230502000000"})
+    path = archive_registry(tmp_path, server)
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--refresh-archived",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 0, result.output
+    kegen = json.loads(path.read_text())["features"][1]["properties"]["events"][0]["sources"][0]
+    assert kegen["archived"].startswith("https://web.archive.org/web/20230502000000/")
+    assert f"archive: {server.url_for('/ok')}: no snapshot in the Wayback Machine" in result.stdout
+
+
+def test_archive_lookup_failures_are_said_and_not_written(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": "malformed", "/b": "20200101000000", "/missing": None})
+    path = archive_registry(tmp_path, server)
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 1
+    assert (
+        f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine at "
+        f"127.0.0.1:{server.port} answered with malformed JSON); not written"
+    ) in result.stdout
+    events = json.loads(path.read_text())["features"][0]["properties"]["events"]
+    assert "archived" not in events[0]["sources"][0]
+    assert "archived" in events[0]["sources"][1]  # the others are written
+
+
+def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
+    path = archive_registry(tmp_path, server)
+    before = path.read_bytes()
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--dry-run",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 0
+    assert "3 archived links would be written (dry run)" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_archive_without_network_writes_nothing(
+    server: HTTPServer, tmp_path: Path, offline: str
+) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    path = archive_registry(tmp_path, server)
+    before = path.read_bytes()
+    result = run("sources", "check", str(path), "--archive")  # $SYMBOLS_WAYBACK_URL: closed
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"symbols: cannot reach the Wayback Machine at {offline.split('//')[1]}: "
+        "connection refused; check the network (or the service URL option); nothing was written"
+    ]
+    assert path.read_bytes() == before
+
+
+def test_archive_answers_are_cached(server: HTTPServer, tmp_path: Path) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    asked = serve_wayback(server, {"/ok": None, "/b": None, "/missing": None})
+    path = archive_registry(tmp_path, server)
+    wayback = server.url_for("/wayback/available")
+    run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    assert len(asked) == 3
+    run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    assert len(asked) == 3
+    run("sources", "check", str(path), "--archive", "--wayback-url", wayback, "--no-cache")
+    assert len(asked) == 6
+
+
+# -- discover ---------------------------------------------------------------------------------
+
+
+def binding(**values: str) -> dict[str, Any]:
+    return {key: {"type": "literal", "value": value} for key, value in values.items()}
+
+
+LABELS = {
+    "head": {"vars": ["label"]},
+    "results": {
+        "bindings": [
+            {"label": {"type": "literal", "value": "Nursultan Nazarbayev", "xml:lang": "en"}},
+            {"label": {"type": "literal", "value": "Нурсултан Назарбаев", "xml:lang": "ru"}},
+        ]
+    },
+}
+WD = "http://www.wikidata.org/entity/"
+ITEMS = {
+    "results": {
+        "bindings": [
+            binding(
+                item=WD + "Q111",
+                itemLabel="Monument",
+                coord="Point(71.41 51.16)",
+                relation=WD.replace("entity", "prop/direct") + "P180",
+            ),
+            binding(
+                item=WD + "Q222",
+                itemLabel="Bust of Nazarbayev",
+                coord="Point(71.4304 51.1282)",
+                relation="http://www.wikidata.org/prop/direct/P180",
+                classLabel="bust",
+                placeLabel="Astana",
+                name_ru="Бюст Назарбаева",
+            ),
+            binding(
+                item=WD + "Q222",
+                itemLabel="Bust of Nazarbayev",
+                coord="Point(71.4304 51.1282)",
+                relation="http://www.wikidata.org/prop/direct/P547",
+                classLabel="sculpture",
+                placeLabel="Astana",
+            ),
+            binding(
+                item=WD + "Q333",
+                itemLabel="Nazarbayev University",
+                coord="Point(71.3969 51.0906)",
+                classLabel="university",
+                relation="http://www.wikidata.org/prop/direct/P138",
+                placeLabel="Q1520",
+            ),
+        ]
+    }
+}
+OVERPASS = {
+    "version": 0.6,
+    "elements": [
+        {
+            "type": "node",
+            "id": 501,
+            "lat": 51.12825,
+            "lon": 71.43045,
+            "tags": {
+                "historic": "memorial",
+                "memorial": "bust",
+                "name": "Бюст Назарбаева",
+                "wikidata": "Q222",
+                "subject:wikidata": "Q9259",
+            },
+        },
+        {
+            "type": "way",
+            "id": 601,
+            "center": {"lat": 43.2500, "lon": 76.9500},
+            "tags": {"highway": "primary", "name": "проспект Назарбаева"},
+        },
+        {
+            "type": "way",
+            "id": 602,
+            "center": {"lat": 43.2590, "lon": 76.9500},
+            "tags": {"highway": "primary", "name": "проспект Назарбаева"},
+        },
+        {
+            "type": "node",
+            "id": 701,
+            "lat": 49.95027,
+            "lon": 82.6000,
+            "tags": {"memorial": "plaque", "name": "Мемориальная доска Назарбаеву"},
+        },
+        {
+            "type": "node",
+            "id": 801,
+            "lat": 45.0400,
+            "lon": 78.4000,
+            "tags": {
+                "memorial": "statue",
+                "name": "Памятник Н. Назарбаеву",
+                "addr:city": "Талдыкорган",
+            },
+        },
+    ],
+}
+
+
+def serve_queries(
+    server: HTTPServer, items: Any = ITEMS, overpass: Any = OVERPASS
+) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {"sparql": [], "overpass": []}
+
+    def sparql(request: Request) -> Response:
+        query = request.args["query"]
+        seen["sparql"].append(query)
+        assert request.args["format"] == "json"
+        answer = LABELS if "rdfs:label ?label" in query else items
+        body = answer if isinstance(answer, str) else json.dumps(answer)
+        return Response(body, mimetype="application/sparql-results+json")
+
+    def interpreter(request: Request) -> Response:
+        seen["overpass"].append(request.form["data"])
+        body = overpass if isinstance(overpass, str) else json.dumps(overpass)
+        return Response(body, mimetype="application/json")
+
+    server.expect_request("/sparql").respond_with_handler(sparql)
+    server.expect_request("/api/interpreter", method="POST").respond_with_handler(interpreter)
+    return seen
+
+
+def discover_registry(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "monuments.geojson",
+        feature("astana-monument", lon=71.41, lat=51.16, wikidata="Q111", place="Astana"),
+        feature(
+            "ukg-plaque",
+            lon=82.6,
+            lat=49.95,
+            kind="plaque",
+            location_precision="exact",
+            place="Oskemen",
+        ),
+        feature("taldykorgan-statue", lon=78.37, lat=45.02),
+    )
+
+
+def discover_args(server: HTTPServer, path: Path, out: Path, *more: str) -> list[str]:
+    return [
+        "discover",
+        str(path),
+        "--subject-wikidata",
+        "Q9259",
+        "--country",
+        "kz",
+        "--out",
+        str(out),
+        "--wikidata-url",
+        server.url_for("/sparql"),
+        "--overpass-url",
+        server.url_for("/api/interpreter"),
+        *more,
+    ]
+
+
+def test_discover_writes_new_candidates_for_review(server: HTTPServer, tmp_path: Path) -> None:
+    seen = serve_queries(server)
+    path = discover_registry(tmp_path)
+    before = path.read_bytes()
+    out = tmp_path / "review.geojson"
+    result = run(*discover_args(server, path, out))
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before  # the registry is never changed
+    review = json.loads(out.read_text())
+    ids = [f["id"] for f in review["features"]]
+    assert ids == ["osm-node-801", "osm-way-601", "wikidata-q222", "wikidata-q333"]
+    assert "held: wikidata-q111 (Monument) is feature astana-monument: same Wikidata item Q111" in (
+        result.stdout
+    )
+    assert "held: osm-node-701" in result.stdout and "is feature ukg-plaque: 30 m away" in (
+        result.stdout
+    )
+    assert "4 candidates for Nursultan Nazarbayev (Q9259) written for review; 2 already in" in (
+        result.stderr
+    )
+    bust = review["features"][2]
+    props = bust["properties"]
+    assert bust["geometry"]["coordinates"] == [71.43045, 51.12825]  # the OSM node's position
+    assert props["kind"] == "bust" and props["wikidata"] == "Q222" and props["osm"] == "node/501"
+    assert props["subject"] == "Nursultan Nazarbayev" and props["subject:wikidata"] == "Q9259"
+    assert props["place"] == "Astana" and props["country"] == "KZ"
+    assert props["location_precision"] == "exact" and props["name:ru"] == "Бюст Назарбаева"
+    assert props["candidate"]["found_by"] == ["wikidata", "osm"]
+    assert props["candidate"]["matched_by"] == ["depicts", "commemorates", "subject:wikidata"]
+    (sighting,) = props["events"]
+    assert sighting["type"] == "sighting" and sighting["status"] == "standing"
+    assert sighting["date"] == f"{TODAY}?"
+    assert [s["url"] for s in sighting["sources"]] == [
+        "https://www.wikidata.org/wiki/Q222",
+        "https://www.openstreetmap.org/node/501",
+    ]
+    statue, street, _, university = review["features"]
+    assert statue["properties"]["kind"] == "statue"
+    assert statue["properties"]["place"] == "Талдыкорган"
+    assert statue["properties"]["candidate"]["near"][0]["id"] == "taldykorgan-statue"
+    assert street["properties"]["kind"] == "street-name"  # two segments, one candidate
+    assert street["properties"]["location_precision"] == "site"
+    assert university["properties"]["kind"] == "institution-name"
+    assert university["properties"]["place"] == "unknown"  # the label service gave only an id
+    # the queries asked for the subject, in the country, by relation and by name
+    items_query = seen["sparql"][1]
+    assert "wd:Q9259" in items_query and 'wdt:P297 "KZ"' in items_query
+    assert all(f"wdt:{p}" in items_query for p in ("P180", "P547", "P138", "P625"))
+    (overpass,) = seen["overpass"]
+    assert 'area["ISO3166-1"="KZ"]' in overpass and "out center" in overpass
+    assert '"subject:wikidata"~"(^|;) *Q9259 *(;|$)"' in overpass
+    assert "Nazarbayev|Назарбаев|Nazarbaev" in overpass
+
+
+def test_discovered_features_validate_when_copied_in(server: HTTPServer, tmp_path: Path) -> None:
+    serve_queries(server)
+    path = discover_registry(tmp_path)
+    out = tmp_path / "review.geojson"
+    assert run(*discover_args(server, path, out)).exit_code == 0
+    result = validate(out, strict=True)
+    assert result.ok, [str(p) for p in result.problems]
+    merged = json.loads(path.read_text())
+    merged["features"] += json.loads(out.read_text())["features"]
+    copied = tmp_path / "merged.geojson"
+    copied.write_text(json.dumps(merged, ensure_ascii=False))
+    assert validate(copied).ok
+    assert len(read(copied)) == 7
+
+
+def test_discover_default_out_name(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_queries(server, items={"results": {"bindings": []}}, overpass={"elements": []})
+    path = discover_registry(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = run(
+        "discover",
+        str(path),
+        "--subject-wikidata",
+        "q9259",
+        "--wikidata-url",
+        server.url_for("/sparql"),
+        "--overpass-url",
+        server.url_for("/api/interpreter"),
+    )
+    assert result.exit_code == 0, result.output
+    written = json.loads((tmp_path / "discovered-Q9259.geojson").read_text())
+    assert written == {"type": "FeatureCollection", "features": []}  # an empty result
+    assert "0 candidates" in result.stderr
+
+
+def test_discover_without_country_searches_tags_only(server: HTTPServer, tmp_path: Path) -> None:
+    seen = serve_queries(server, items={"results": {"bindings": []}}, overpass={"elements": []})
+    path = discover_registry(tmp_path)
+    args = [
+        a
+        for a in discover_args(server, path, tmp_path / "o.geojson")
+        if a not in ("--country", "kz")
+    ]
+    assert run(*args).exit_code == 0
+    assert "area" not in seen["overpass"][0] and "Nazarbayev" not in seen["overpass"][0]
+    assert "P297" not in seen["sparql"][1]
+
+
+@pytest.mark.parametrize(
+    ("items", "overpass", "message"),
+    [
+        ("{not json", OVERPASS, r"Wikidata at 127\.0\.0\.1:\d+ answered with malformed JSON"),
+        ({"head": {}}, OVERPASS, r"Wikidata at .* answered unexpectedly \(not a SPARQL JSON"),
+        (ITEMS, "<html>", r"Overpass at .* answered with malformed JSON"),
+        (
+            ITEMS,
+            {"elements": [], "remark": 'runtime error: Query timed out in "query" at line 4'},
+            r"Overpass at .* answered unexpectedly \(runtime error: Query timed out",
+        ),
+    ],
+)
+def test_discover_bad_answers_are_one_line_and_write_nothing(
+    server: HTTPServer, tmp_path: Path, items: Any, overpass: Any, message: str
+) -> None:
+    serve_queries(server, items=items, overpass=overpass)
+    out = tmp_path / "review.geojson"
+    result = run(*discover_args(server, discover_registry(tmp_path), out))
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("symbols: ") and line.endswith("; nothing was written")
+    import re
+
+    assert re.search(message, line)
+    assert not out.exists()
+
+
+def test_discover_retries_a_busy_overpass(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/api/interpreter").respond_with_data(
+        "rate limited", status=429, headers={"Retry-After": "2"}
+    )
+    server.expect_oneshot_request("/api/interpreter").respond_with_data("busy", status=504)
+    serve_queries(server)
+    out = tmp_path / "review.geojson"
+    result = run(*discover_args(server, discover_registry(tmp_path), out))
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(out.read_text())["features"]) == 4
+
+
+def test_discover_without_network(tmp_path: Path, offline: str) -> None:
+    out = tmp_path / "review.geojson"
+    result = run(
+        "discover",
+        str(discover_registry(tmp_path)),
+        "--subject-wikidata",
+        "Q9259",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"symbols: cannot reach Wikidata at {offline.split('//')[1]}: connection refused; "
+        "check the network (or the service URL option); nothing was written"
+    ]
+    assert not out.exists()
+
+
+def test_discover_timeout(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/sparql").respond_with_handler(late(1.0))
+    out = tmp_path / "review.geojson"
+    result = run(*discover_args(server, discover_registry(tmp_path), out, "--timeout", "0.3"))
+    assert result.exit_code == 1 and "timed out waiting for an answer" in result.stderr
+    assert not out.exists()
+
+
+def test_discover_uses_the_cache(server: HTTPServer, tmp_path: Path) -> None:
+    serve_queries(server)
+    path = discover_registry(tmp_path)
+    out = tmp_path / "review.geojson"
+    assert run(*discover_args(server, path, out)).exit_code == 0
+    server.clear()  # the services are gone; the cached answers remain
+    out.unlink()
+    assert run(*discover_args(server, path, out)).exit_code == 0
+    assert len(json.loads(out.read_text())["features"]) == 4
+    result = run(*discover_args(server, path, out, "--no-cache"))
+    assert result.exit_code == 1 and "answered 500" in result.stderr
+
+
+def test_discover_never_writes_the_registry(server: HTTPServer, tmp_path: Path) -> None:
+    path = discover_registry(tmp_path)
+    result = run(*discover_args(server, path, path))
+    assert result.exit_code == 1 and "never writes the registry" in result.stderr
+
+
+def test_discover_rejects_bad_ids() -> None:
+    result = run("discover", "--subject-wikidata", "Nazarbayev")
+    assert result.exit_code == 2 and "not a Wikidata item id" in result.stderr
+    result = run("discover", "--subject-wikidata", "Q9259", "--country", "KAZ")
+    assert result.exit_code == 2 and "ISO 3166-1" in result.stderr
+
+
+def test_discover_with_given_names(server: HTTPServer, tmp_path: Path) -> None:
+    seen = serve_queries(server, items={"results": {"bindings": []}}, overpass={"elements": []})
+    out = tmp_path / "o.geojson"
+    args = discover_args(
+        server, discover_registry(tmp_path), out, "--name", "Елбасы", "--name", "a.b"
+    )
+    assert run(*args).exit_code == 0
+    assert '~"Елбасы|a\\\\.b",i' in seen["overpass"][0]
+
+
+# -- the matching rule ------------------------------------------------------------------------
+
+
+def test_held_by_rule(tmp_path: Path) -> None:
+    registry = load(
+        write(
+            tmp_path / "r.geojson",
+            feature("by-osm", lon=70.0, lat=50.0, osm="https://www.openstreetmap.org/node/9"),
+            feature(
+                "by-source",
+                [event("2020", "erected", sources=["https://www.wikidata.org/wiki/Q77"])],
+                lon=70.1,
+                lat=50.0,
+            ),
+            feature("exact", lon=71.0, lat=50.0, location_precision="exact", name="Bust of A. B."),
+            feature(
+                "street",
+                lon=72.0,
+                lat=50.0,
+                kind="street-name",
+                name="Nazarbayev Avenue",
+                **{"name:ru": "проспект Назарбаева"},
+            ),
+        )
+    )
+    C = sources.Candidate
+    assert sources.held_by(C("x", 75, 45, osm="node/9"), registry) == (
+        "by-osm",
+        "same OSM object node/9",
+    )
+    assert sources.held_by(C("x", 75, 45, wikidata="Q77"), registry)[0] == "by-source"
+    near = C("Бюст", 71.001, 50.0, kind="bust")  # ~70 m, different name, other kind
+    assert sources.held_by(near, registry) is None
+    assert sources.nearby(near, registry) == [("exact", 71)]
+    same_kind = C("Памятник", 71.001, 50.0, kind="statue")
+    assert sources.held_by(same_kind, registry)[0] == "exact"  # the registry's is a statue too
+    far = C("Bust of A. B.", 71.004, 50.0, kind="bust")  # ~290 m: beyond 200 m
+    assert sources.held_by(far, registry) is None
+    avenue = C("проспект Назарбаева", 72.015, 50.0, kind="street-name")  # ~1.1 km, same name
+    assert sources.held_by(avenue, registry)[0] == "street"
+
+
+def test_names_and_surnames() -> None:
+    assert sources.normalize_name("Назарбаев, Н.А.") == "nazarbaev n a"
+    assert sources.similar_names(["Nazarbayev Avenue"], ["проспект Назарбаева"]) is False
+    assert sources.similar_names(["Бюст Назарбаева"], ["Byust Nazarbaeva (Astana)"]) is True
+    assert sources.surnames({"en": "Nursultan Nazarbayev", "ru": "Назарбаев, Нурсултан"}) == [
+        "Nazarbayev",
+        "Назарбаев",
+        "Nazarbaev",
+    ]
+    assert sources.osm_key("n123") == "node/123"
+    assert sources.osm_key("https://www.openstreetmap.org/way/5#map") == "way/5"
+    assert sources.osm_key("nothing") is None
