@@ -55,3 +55,7 @@ class PlaceError(SymbolsError):
 
 class NetworkError(SymbolsError):
     """A remote service could not be reached or answered badly."""
+
+
+class OutputError(SymbolsError):
+    """An output file (a map, a report) could not be written; files already there are kept."""
