@@ -225,6 +225,35 @@ def test_probe_follows_redirect_chains(server: HTTPServer, tmp_path: Path) -> No
     assert result.describe(slow=5) == f"redirected to {final}"
 
 
+def test_fragments_and_normalised_urls_are_not_redirects(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/").respond_with_data("home")
+    server.expect_request("/page").respond_with_data("page")
+    client, _ = make_client(tmp_path)
+    bare = f"http://127.0.0.1:{server.port}"  # requests asks for "/"
+    for url in (bare, server.url_for("/page") + "#section"):
+        result = _http.probe(client, url)
+        assert not result.redirected and result.describe(slow=5) is None, url
+
+
+def test_failures_are_named() -> None:
+    import requests
+
+    dns = requests.exceptions.ConnectionError(
+        "HTTPConnectionPool(host='x.invalid', port=80): Max retries exceeded with url: / "
+        '(Caused by NameResolutionError("<urllib3.connection.HTTPConnection object>: Failed to '
+        "resolve 'x.invalid' ([Errno -2] Name or service not known)\"))"
+    )
+    offline = requests.exceptions.ConnectionError("[Errno -3] Temporary failure in name resolution")
+    reset = requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())")
+    assert _http.describe_failure(dns) == "host not found (DNS)"
+    assert _http.describe_failure(offline) == "host not found (DNS)"
+    assert _http.describe_failure(reset) == "connection dropped"
+    assert _http.describe_failure(requests.exceptions.ConnectTimeout()) == "timed out connecting"
+    assert _http.describe_failure(requests.exceptions.SSLError()) == "TLS/certificate error"
+
+
 def test_requests_is_not_imported_at_cli_start() -> None:
     code = "import sys, symbols.cli, symbols.sources; print('requests' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -162,9 +162,8 @@ def describe_failure(error: Exception) -> str:
         return "invalid URL"
     if isinstance(error, requests.exceptions.ConnectionError):
         lowered = text.lower()
-        if "name or service not known" in lowered or "nameresolution" in lowered.replace(" ", ""):
-            return "host not found (DNS)"
-        if "temporary failure in name resolution" in lowered or "getaddrinfo" in lowered:
+        dns = ("name or service not known", "nameresolution", "failed to resolve", "getaddrinfo")
+        if any(word in lowered for word in dns) or "name resolution" in lowered:
             return "host not found (DNS)"
         if "refused" in lowered:
             return "connection refused"
@@ -327,7 +326,7 @@ class LinkResult:
     url: str
     status: int | None = None
     reason: str = ""
-    final_url: str | None = None
+    final_url: str | None = None  # where redirects ended, when that is not the URL asked for
     seconds: float = 0.0
     error: str | None = None  # why no HTTP answer came (timeout, DNS, refused…)
 
@@ -337,7 +336,7 @@ class LinkResult:
 
     @property
     def redirected(self) -> bool:
-        return self.final_url is not None and self.final_url != self.url
+        return self.final_url is not None
 
     def describe(self, slow: float) -> str | None:
         """What is wrong with the link, or None when it is fine."""
@@ -380,7 +379,9 @@ def probe(client: Client, url: str, timeout: float | None = None) -> LinkResult:
             reason += f" ({seconds:g} s)"
         return LinkResult(url, error=reason, seconds=seconds)
     elapsed = sum((r.elapsed.total_seconds() for r in (*response.history, response)), 0.0)
-    return LinkResult(url, response.status_code, response.reason or "", response.url, elapsed)
+    asked = (response.history[0] if response.history else response).request.url
+    final = response.url if response.url != asked else None  # both as sent: no #fragment
+    return LinkResult(url, response.status_code, response.reason or "", final, elapsed)
 
 
 def check_links(
