@@ -48,18 +48,20 @@ def lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def locked(
     path: Path,
-    timeout: float = LOCK_TIMEOUT,
+    timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
-    """Hold the exclusive edit lock of ``path`` (a resolved path) for the ``with`` body."""
+    """Hold the exclusive edit lock of ``path`` (a resolved path) for the ``with`` body; wait
+    up to ``timeout`` seconds (default LOCK_TIMEOUT) for another holder, calling ``on_wait``
+    once with a message if there is one."""
     sidecar = lock_path(path)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
     warned = False
     while True:
         try:
             fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as error:
-            raise EditError(f"cannot lock {path}: {sidecar}: {error.strerror}") from None
+            raise EditError(f"cannot lock the registry: {sidecar}: {error.strerror}") from None
         try:
             if _acquire(fd, sidecar, deadline, on_wait if not warned else None):
                 break
@@ -92,13 +94,14 @@ def _acquire(
             break
         except OSError as error:
             if error.errno not in (errno.EAGAIN, errno.EACCES):
-                raise EditError(f"cannot lock {sidecar}: {error.strerror}") from None
+                raise EditError(f"cannot lock the registry: {sidecar}: {error.strerror}") from None
         if on_wait is not None:
             on_wait(f"waiting for another edit of the registry ({_holder(fd)})")
             on_wait = None
         if time.monotonic() > deadline:
             raise EditError(
-                f"another edit has held {sidecar} for too long ({_holder(fd)}); nothing was written"
+                f"another edit ({_holder(fd)}) has held the registry's lock for too long: "
+                f"{sidecar}; nothing was written"
             )
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
@@ -155,7 +158,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(error, OSError):
-            raise EditError(f"cannot write {path}: {error.strerror}; nothing was written") from None
+            raise EditError(
+                f"cannot write the registry: {path}: {error.strerror}; nothing was written"
+            ) from None
         raise
     _fsync_directory(path.parent)
 

@@ -88,7 +88,9 @@ def new_location(
         notes.append(f"{place} → {found.name} ({_region_label(code)}), {lon}, {lat}")
     else:
         if precision not in PRECISIONS:
-            raise EditError(f"with --lon/--lat give --precision: one of {', '.join(PRECISIONS)}")
+            raise EditError(
+                f"give --precision with --lon and --lat: one of {', '.join(PRECISIONS)}"
+            )
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise EditError(
                 f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90"
@@ -196,8 +198,8 @@ def feature_index(registry: Registry, feature_id: str) -> int:
     ids = [m.id for m in registry.features]
     close = difflib.get_close_matches(feature_id, ids, n=3, cutoff=0.6)
     close += [i for i in ids if feature_id.lower() in i and i not in close][: 3 - len(close)]
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise EditError(f"no object with id {feature_id!r} in {registry.path}{hint}")
+    hint = f"did you mean {', '.join(map(repr, close))}? ({registry.path})" if close else ""
+    raise EditError(f"no object with id {feature_id!r}: {hint or f'not in {registry.path}'}")
 
 
 def contradiction(monument: Monument, new: Event) -> str | None:

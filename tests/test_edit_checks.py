@@ -1,0 +1,245 @@
+"""Refused edits: a clear one-line reason, exit status 1, and the file byte-identical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from builders import event, feature, write
+from click.testing import CliRunner
+from test_edit import STYLES, base_data, write_style
+
+from symbols import edit
+from symbols.cli import cli
+from symbols.errors import EditError, PlaceError
+
+URL = "https://example.org/seen"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMBOLS_TODAY", "2026-11-27")
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "r.geojson",
+        feature("plain", [event("2016-11-30", "erected")]),
+        feature("gone", [event("2016-11-30", "erected"), event("2022-01-05", "removed")]),
+        feature("later", [event("2016-11-30", "erected"), event("2024-03-10", "toppled")]),
+        feature("new-one", [event("2023-06-01", "erected")]),
+        feature("doubtful", [event("2016-11-30", "erected"), event("2024-03-10?", "removed")]),
+    )
+
+
+def refused(path: Path, *args: str) -> str:
+    """Run a command that must be refused; return its one line of stderr."""
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, [*args, "--registry", str(path)])
+    assert result.exit_code == 1, result.output
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no lock, no temp
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("symbols: "), result.stderr
+    return lines[0]
+
+
+def sighting(path: Path, feature_id: str, when: str, status: str, url: str = URL) -> str:
+    return refused(
+        path, "sighting", feature_id, "--date", when, "--status", status, "--source", url
+    )
+
+
+def test_unknown_id_suggests_close_ids(registry: Path) -> None:
+    line = sighting(registry, "gon", "2024", "removed")
+    assert line == f"symbols: no object with id 'gon': did you mean 'gone'? ({registry})"
+    assert "did you mean 'new-one'?" in sighting(registry, "new", "2024", "removed")
+
+
+def test_future_and_malformed_dates(registry: Path) -> None:
+    line = sighting(registry, "plain", "2027-01-01", "standing")
+    assert line == "symbols: date '2027-01-01' is in the future (today is 2026-11-27)"
+    line = sighting(registry, "plain", "12.05.2024", "standing")
+    assert "'12.05.2024' is not an EDTF date: write year first" in line
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org/x", "javascript:alert(1)"])
+def test_only_http_sources(registry: Path, url: str) -> None:
+    assert "is not an http(s) URL" in sighting(registry, "plain", "2024", "standing", url)
+
+
+def test_standing_after_a_certain_removal_suggests_restored(registry: Path) -> None:
+    line = sighting(registry, "gone", "2024-05-01", "standing")
+    assert line == (
+        "symbols: refused: feature gone: events[2].status: seen standing on 2024-05-01 after it "
+        "was removed (2022-01-05): record a 'restored' event instead; nothing was written"
+    )
+    restored = edit.NewEvent("restored", "2023-08", [URL])
+    edit.add_event(registry, "gone", restored)
+    edit.add_sighting(registry, "gone", date="2024-05-01", status="standing", sources=[URL])
+
+
+def test_sighting_contradicting_a_certain_later_event(registry: Path) -> None:
+    line = sighting(registry, "later", "2023-05", "removed")
+    assert line == (
+        "symbols: refused: later: seen removed on 2023-05, but it was toppled later, on "
+        "2024-03-10 (events[1]); if it was put back in between, record a 'restored' event "
+        "first; nothing was written"
+    )
+    line = sighting(registry, "new-one", "2021", "standing")
+    assert "seen standing on 2021, but it was erected later, on 2023-06-01" in line
+    # a later event that is itself uncertain does not contradict
+    edit.add_sighting(registry, "doubtful", date="2023-05", status="removed", sources=[URL])
+    # seen planned before the erection is no contradiction
+    edit.add_sighting(registry, "new-one", date="2021", status="planned", sources=[URL])
+
+
+def test_impossible_history_is_refused_with_the_validators_reason(registry: Path) -> None:
+    line = refused(
+        registry, "event", "new-one", "--type", "removed", "--date", "2020", "--source", URL
+    )
+    assert "impossible history: removed on 2020 before it was erected on 2023-06-01" in line
+
+
+def test_duplicate_event_is_refused(registry: Path) -> None:
+    edit.add_sighting(registry, "plain", date="2024-05", status="standing", sources=[URL])
+    line = sighting(registry, "plain", "2024-05", "standing")
+    assert "already recorded as events[1] (sighting on 2024-05)" in line
+
+
+def test_existing_errors_elsewhere_do_not_block(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", feature("bad", kind="statu"), feature("fine"))
+    result = edit.add_sighting(path, "fine", date="2024", status="standing", sources=[URL])
+    assert result.written
+    assert result.notes == [
+        f"note: {path} already had 1 error before this edit (not caused by it); "
+        "`symbols validate` lists them"
+    ]
+
+
+def test_not_json_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "r.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [\n{"id": "a",}\n]}\n')
+    before = path.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["sighting", "a", "--date", "2024", "--status", "standing", "--source", URL,
+              "--registry", str(path)],
+    )  # fmt: skip
+    assert result.exit_code == 1 and path.read_bytes() == before
+    assert result.stderr.startswith(f"{path}:2: column")
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_refusals_leave_every_style_byte_identical(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style)
+    before = path.read_bytes()
+    attempts = [
+        lambda: edit.add_sighting(path, "nope", date="2024", status="standing", sources=[URL]),
+        lambda: edit.add_sighting(
+            path, "almaty-bust", date="2024", status="standing", sources=[URL]
+        ),  # after its certain toppling
+        lambda: edit.add_object(path, "x", name="X", kind="bust", subject="S", place="Nowhere"),
+        lambda: edit.set_archived(path, [("almaty-bust", 1, 0, "ftp://archive/x")]),
+        lambda: edit.set_archived(path, [("almaty-bust", 7, 0, "https://archive/x")]),
+    ]
+    for attempt in attempts:
+        with pytest.raises((EditError, PlaceError)):
+            attempt()
+        assert path.read_bytes() == before
+
+
+# --- new objects -------------------------------------------------------------------------------
+
+ADD = ["add", "--id", "new-bust", "--name", "New bust", "--kind", "bust", "--subject", "S"]
+
+
+@pytest.mark.parametrize("spelling", ["Талдыкорган", "Талдықорған", "Taldyqorghan", "Taldykorgan"])
+def test_gazetteer_resolves_all_three_scripts(registry: Path, spelling: str) -> None:
+    result = CliRunner().invoke(cli, [*ADD, "--place", spelling, "--registry", str(registry)])
+    assert result.exit_code == 0, result.output
+    assert f"{spelling} → Taldykorgan (KZ-33 Jetisu Region), 78.37389, 45.01556" in result.stderr
+    added = orjson.loads(registry.read_bytes())["features"][-1]
+    assert added["geometry"]["coordinates"] == [78.37389, 45.01556]
+    assert added["properties"]["place"] == "Taldykorgan"
+    assert added["properties"]["location_precision"] == "settlement"
+    assert "region" not in added["properties"]
+
+
+def test_unknown_and_ambiguous_places_list_candidates(registry: Path) -> None:
+    line = refused(registry, *ADD, "--place", "Taldykorgn")
+    assert line.startswith("symbols: unknown place 'Taldykorgn'; did you mean: Taldykorgan")
+    line = refused(registry, *ADD, "--place", "Aksu")
+    assert line.startswith("symbols: ambiguous place 'Aksu': 3 settlements: Aksu (KZ-55")
+    edit.add_object(registry, "aksu-bust", name="B", kind="bust", subject="S", place="Aksu, KZ-55")
+
+
+def test_new_object_checks(registry: Path) -> None:
+    assert "id 'plain' is taken by feature #1" in refused(registry, *ADD[:2], "plain", *ADD[3:],
+                                                         "--place", "Kegen")  # fmt: skip
+    assert "is not a slug" in refused(registry, *ADD[:2], "New Bust", *ADD[3:], "--place", "Kegen")
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "43.01", "--lat", "79.22",
+                   "--precision", "exact")  # fmt: skip
+    assert "coordinates look swapped: [43.01, 79.22] is outside the known regions" in line
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01")
+    assert "give --precision with --lon and --lat: one of exact, site" in line
+    line = refused(registry, *ADD, "--place", "Kegen", "--precision", "exact")
+    assert "precision 'exact' needs --lon and --lat" in line
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22")
+    assert "give both --lon and --lat" in line
+    assert "not like Q9259" in refused(
+        registry, *ADD, "--place", "Kegen", "--subject-wikidata", "9"
+    )
+
+
+def test_new_object_with_everything(registry: Path) -> None:
+    result = edit.add_object(
+        registry,
+        "kegen-nurkadilov-bust",
+        name="Bust of Zamanbek Nurkadilov",
+        kind="bust",
+        subject="Zamanbek Nurkadilov",
+        place="Kegen village, main square",
+        lon=79.2264,
+        lat=43.0145,
+        precision="site",
+        region="KZ-19",
+        subject_wikidata="Q4354476",
+        names={"kk": "Заманбек Нұрқаділов бюсті", "ru": "Бюст Заманбека Нуркадилова"},
+        notes="Unveiled by his family.",
+        event=edit.NewEvent("sighting", "2024-08", [URL], ["A photo"], status="standing"),
+    )
+    assert result.notes == ["region: KZ-19 Almaty Region, from the geometry"]
+    added = orjson.loads(registry.read_bytes())["features"][-1]
+    assert added["properties"] == {
+        "name": "Bust of Zamanbek Nurkadilov",
+        "kind": "bust",
+        "subject": "Zamanbek Nurkadilov",
+        "place": "Kegen village, main square",
+        "location_precision": "site",
+        "name:kk": "Заманбек Нұрқаділов бюсті",
+        "name:ru": "Бюст Заманбека Нуркадилова",
+        "subject:wikidata": "Q4354476",
+        "country": "KZ",
+        "region": "KZ-19",
+        "notes": "Unveiled by his family.",
+        "events": [
+            {
+                "date": "2024-08",
+                "type": "sighting",
+                "status": "standing",
+                "sources": [{"url": URL, "title": "A photo"}],
+            }
+        ],
+    }  # keys the file knows in its order (name, kind, subject, place, precision), new ones after
+    assert "status on 2026-11-27: standing since 2024-08" in result.summary
+
+
+def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io", base_data())
+    with pytest.raises(EditError, match="no object with id 'nope'"):
+        edit.set_archived(path, [("nope", 0, 0, "https://web.archive.org/x")])
+    with pytest.raises(EditError, match=r"almaty-bust: no source events\[0\].sources\[5\]"):
+        edit.set_archived(path, [("almaty-bust", 0, 5, "https://web.archive.org/x")])
+    assert edit.set_archived(path, [], dry_run=True) == 0
