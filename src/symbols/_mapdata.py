@@ -1,0 +1,258 @@
+"""The data block a map page embeds: everything its script shows, computed here.
+
+Statuses come only from :mod:`symbols.timeline`: a dated map carries each listed object's status
+code (``timeline.listing``); the timeline page carries each object's status intervals
+(``History.intervals``) as ``[start day, code, start day, code, ...]``, which the page searches
+by bisection. A code is ``2 * index in STATUSES + (0 if certain else 1)``; a day is a number of
+days since 1970-01-01.
+
+Texts are embedded as they are; :func:`symbols._mappage.embed_json` escapes them for the page,
+and the page's script only ever puts them into ``textContent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cache
+from typing import Any
+
+from . import dates
+from .registry import KINDS, Monument, Registry
+from .timeline import EVENT_TYPES, STATUSES, listing
+
+FORMAT_VERSION = 1
+_EPOCH = date(1970, 1, 1).toordinal()
+_STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
+_KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_COORDINATE_DECIMALS = 5  # about a metre: finer than any location_precision the registry has
+_REGION_TOLERANCE = 0.02  # degrees (about 2 km): a pixel or two at the zooms regions are read at
+_REGION_DECIMALS = 3
+_REGION_CLASSES = 5
+
+
+def day_number(day: date) -> int:
+    return day.toordinal() - _EPOCH
+
+
+def from_day_number(number: int) -> date:
+    return date.fromordinal(number + _EPOCH)
+
+
+def status_code(status: str, certain: bool) -> int:
+    return 2 * _STATUS_INDEX[status] + (0 if certain else 1)
+
+
+def title_of(registry: Registry) -> str:
+    """The registry's own title (a ``title`` or ``name`` member of the collection), if any."""
+    for key in ("title", "name"):
+        value = registry.data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return "Monuments and public symbols"
+
+
+def map_payload(registry: Registry, day: date) -> dict[str, Any]:
+    """What the dated map of ``day`` shows: the objects ``symbols status`` lists on that day."""
+    listed = [(m, s) for m, s in listing(registry.features, day) if m.lon is not None]
+    payload = _objects(registry, [m for m, _ in listed])
+    payload.update(
+        mode="map",
+        day=day_number(day),
+        s=[status_code(s.status, s.certain) for _, s in listed],
+        e=[m.events[s.event].date for m, s in listed],
+    )
+    payload["regions"] = _regions(registry)
+    return payload
+
+
+def timeline_payload(registry: Registry, today: date) -> dict[str, Any]:
+    """What the time-slider page needs: every object ever listed, with its status intervals."""
+    placed = []
+    steps = []
+    for monument in registry.features:
+        intervals = monument.history.intervals() if monument.lon is not None else []
+        if not intervals:
+            continue
+        placed.append(monument)
+        flat: list[int] = []
+        for interval in intervals:
+            flat += [day_number(interval.start), status_code(interval.status, interval.certain)]
+        steps.append(flat)
+    payload = _objects(registry, placed)
+    first = _first_day(placed)
+    payload.update(
+        mode="timeline",
+        day=day_number(today),
+        range=[day_number(min(first, today)) if first else day_number(today), day_number(today)],
+        t=steps,
+    )
+    payload["regions"] = _regions(registry)
+    return payload
+
+
+def region_removals(registry: Registry, day: date) -> dict[str, int]:
+    """Removals per region whose date range ended on or before ``day`` (regions with none are
+    left out). An object's removal is ``History.removal()``; its region, ``Registry.regions``."""
+    counts: dict[str, int] = {}
+    limit = day_number(day)
+    for code, days in _removal_days(registry).items():
+        number = sum(1 for d in days if d <= limit)
+        if number:
+            counts[code] = number
+    return counts
+
+
+def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any]:
+    regions = registry.regions
+    kinds = sorted({m.kind for m in monuments}, key=lambda k: (_KIND_INDEX.get(k, 99), k))
+    kind_index = {kind: i for i, kind in enumerate(kinds)}
+    positions: list[float] = []
+    for m in monuments:
+        positions += [round(m.lat, _COORDINATE_DECIMALS), round(m.lon, _COORDINATE_DECIMALS)]
+    return {
+        "v": FORMAT_VERSION,
+        "statuses": list(STATUSES),
+        "kinds": kinds,
+        "n": len(monuments),
+        "p": positions,
+        "k": [kind_index[m.kind] for m in monuments],
+        "d": [_details(m, regions.get(m.id)) for m in monuments],
+        "bounds": _bounds(monuments),
+    }
+
+
+def _details(m: Monument, region: str | None) -> list[Any]:
+    """The popup's contents: [id, name, name:kk, name:ru, subject, place, region, precision,
+    notes, events]; an event is [date as written, type, status (sightings), note, first day,
+    sources]; a source is [url, title, publisher, published, archived]."""
+    events = []
+    for event in m.events:
+        if event.when is None or event.type not in EVENT_TYPES:
+            continue
+        sources = [
+            _trim([s.url, s.title, s.publisher, s.published, s.archived]) for s in event.sources
+        ]
+        events.append(
+            [
+                event.date,
+                event.type,
+                event.status if event.type == "sighting" else None,
+                event.note,
+                day_number(event.earliest),
+                sources,
+            ]
+        )
+    return [
+        m.id,
+        m.name,
+        m.prop("name:kk"),
+        m.prop("name:ru"),
+        m.prop("subject"),
+        m.prop("place"),
+        region,
+        m.prop("location_precision"),
+        m.prop("notes"),
+        events,
+    ]
+
+
+def _trim(values: list[Any]) -> list[Any]:
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
+def _bounds(monuments: Iterable[Monument]) -> list[list[float]] | None:
+    lats = [m.lat for m in monuments if m.lat is not None]
+    lons = [m.lon for m in monuments if m.lon is not None]
+    if not lats:
+        return None
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _first_day(monuments: Iterable[Monument]) -> date | None:
+    """The first event's first day; an open start (``../2020``) counts from its end."""
+    first = None
+    for m in monuments:
+        for change in m.history.changes:
+            day = change.earliest if change.earliest != dates.MIN_DAY else change.latest
+            if first is None or day < first:
+                first = day
+    return first
+
+
+def _removal_days(registry: Registry) -> dict[str, list[int]]:
+    regions = registry.regions
+    days: dict[str, list[int]] = {}
+    for m in registry.features:
+        code = regions.get(m.id)
+        removal = m.history.removal()
+        if code and removal:
+            days.setdefault(code, []).append(day_number(removal.latest))
+    return {code: sorted(values) for code, values in sorted(days.items())}
+
+
+def _regions(registry: Registry) -> dict[str, Any] | None:
+    """Region names for popups and, where ``geo/`` has the polygons, the shaded region layer:
+    each region's removal days (the page counts those on or before its date) and the class
+    breaks, set by the most removals any region ever has, so that every page and every date of
+    one registry share one scale."""
+    from . import geo
+
+    known = geo.regions()
+    used = {code for code in registry.regions.values() if code}
+    if not used & set(known):
+        return None
+    removals = _removal_days(registry)
+    maximum = max((len(days) for days in removals.values()), default=0)
+    return {
+        "names": {code: [r.name_en, r.name_kk, r.name_ru] for code, r in known.items()},
+        "features": _region_shapes(),
+        "removals": removals,
+        "breaks": removal_breaks(maximum),
+        "max": maximum,
+    }
+
+
+def removal_breaks(maximum: int) -> list[int]:
+    """Lower bounds of the shading classes above zero: one class per count up to five, then
+    geometric steps up to ``maximum`` (five classes), so any registry's spread fits."""
+    if maximum <= 0:
+        return []
+    if maximum <= _REGION_CLASSES:
+        return list(range(1, maximum + 1))
+    steps = {max(1, round(maximum ** (k / _REGION_CLASSES))) for k in range(_REGION_CLASSES)}
+    return sorted(steps)
+
+
+@cache
+def _region_shapes() -> tuple[dict[str, Any], ...]:
+    """The region polygons, simplified together (shared borders stay shared) and rounded."""
+    import shapely
+
+    from . import geo
+
+    geometries = geo.region_geometries()
+    codes = list(geometries)
+    simplified = shapely.coverage_simplify(list(geometries.values()), _REGION_TOLERANCE)
+    shapes = []
+    for code, geometry in zip(codes, simplified, strict=True):
+        mapping = shapely.geometry.mapping(geometry)
+        shapes.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code},
+                "geometry": {
+                    "type": mapping["type"],
+                    "coordinates": _rounded(mapping["coordinates"]),
+                },
+            }
+        )
+    return tuple(shapes)
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, _REGION_DECIMALS)
+    return [_rounded(v) for v in value]

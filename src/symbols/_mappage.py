@@ -1,0 +1,258 @@
+"""A map page as a Folium element tree: pinned Leaflet assets, one map, one tile layer, and the
+element that embeds the data block and the page script (``assets/symbols-map.js``).
+
+Folium's own defaults (Bootstrap, jQuery, Font Awesome, awesome-markers from four CDNs) are not
+loaded: :class:`_Map` declares no default assets, and :data:`ASSETS` lists the only files a page
+fetches besides map tiles, each pinned by version and Subresource Integrity hash.
+
+Folium names elements after random ids; :func:`_number` renames every element of the tree from a
+counter just before rendering, so one registry always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import re
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import orjson
+
+CDN = "https://cdn.jsdelivr.net/npm"
+TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+#: Pages whose data block is bigger than this embed it deflated and base64-encoded (the page
+#: inflates it with the browser's DecompressionStream); smaller ones stay readable JSON.
+COMPRESS_ABOVE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Asset:
+    package: str
+    version: str
+    path: str  # inside the npm package
+    integrity: str  # Subresource Integrity of the file as published on npm
+
+    @property
+    def url(self) -> str:
+        return f"{CDN}/{self.package}@{self.version}/{self.path}"
+
+
+#: Everything a page loads from the network besides tiles. package.json pins the same versions
+#: for the browser tests, which serve these files from node_modules (and check the hashes).
+ASSETS: tuple[Asset, ...] = (
+    Asset(
+        "leaflet",
+        "1.9.4",
+        "dist/leaflet.css",
+        "sha384-sHL9NAb7lN7rfvG5lfHpm643Xkcjzp4jFvuavGOndn6pjVqS6ny56CAt3nsEVT4H",
+    ),
+    Asset(
+        "leaflet.markercluster",
+        "1.5.3",
+        "dist/MarkerCluster.css",
+        "sha384-pmjIAcz2bAn0xukfxADbZIb3t8oRT9Sv0rvO+BR5Csr6Dhqq+nZs59P0pPKQJkEV",
+    ),
+    Asset(
+        "leaflet",
+        "1.9.4",
+        "dist/leaflet.js",
+        "sha384-cxOPjt7s7Iz04uaHJceBmS+qpjv2JkIHNVcuOrM+YHwZOmJGBXI00mdUXEq65HTH",
+    ),
+    Asset(
+        "leaflet.markercluster",
+        "1.5.3",
+        "dist/leaflet.markercluster.js",
+        "sha384-eXVCORTRlv4FUUgS/xmOyr66XBVraen8ATNLMESp92FKXLAMiKkerixTiBvXriZr",
+    ),
+)
+
+
+@cache
+def _asset_text(name: str) -> str:
+    text = resources.files("symbols").joinpath("assets", name).read_text(encoding="utf-8")
+    if re.search(r"</(script|style)|<!--", text, re.IGNORECASE):
+        # the file is inlined in <script>/<style>: such a tag inside would end it early
+        raise AssertionError(f"assets/{name} must not contain </script, </style or <!--")
+    return text
+
+
+def embed_json(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` escaped so
+    no text can close the element or open a comment, U+2028/2029 escaped for old parsers."""
+    text = orjson.dumps(value).decode("utf-8")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def render_page(title: str, payload: dict[str, Any], compress: bool | None = None) -> str:
+    """The whole HTML page for ``payload`` (see :mod:`symbols._mapdata`)."""
+    import folium
+
+    kinds = _element_classes()
+    data, encoding = _encode(payload, compress)
+    page = kinds.Page(title)
+    kinds.Assets(title).add_to(page)
+    bounds = payload.get("bounds") or [[40.0, 46.0], [56.0, 88.0]]
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    leaflet_map = kinds.Map(location=center, tiles=None, zoom_start=5)
+    leaflet_map.leaflet_options = {
+        "center": center,
+        "zoom": 5,
+        "minZoom": 2,
+        "maxZoom": 18,
+        "zoomControl": False,  # the page script places it below the title
+        "worldCopyJump": True,
+    }
+    page.add_child(leaflet_map)
+    tiles = folium.TileLayer(
+        tiles=TILES, attr=TILES_ATTRIBUTION, name="OpenStreetMap", max_zoom=19
+    ).add_to(leaflet_map)
+    kinds.Objects(data, encoding, tiles).add_to(leaflet_map)
+    _number(page)
+    return page.render()
+
+
+@cache
+def _element_classes() -> Any:
+    """The page's element types, defined once (Folium is imported only when a page is made)."""
+    import types
+
+    import folium
+    from branca.element import Element, Figure, MacroElement
+    from folium.template import Template
+
+    class Page(Figure):
+        _template = Template(
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n'
+            "<head>\n"
+            '<meta charset="utf-8">\n'
+            "<title>{{ this.title }}</title>\n"
+            "{{ this.header.render(**kwargs) }}\n"
+            "</head>\n"
+            "<body>\n"
+            "{{ this.html.render(**kwargs) }}\n"
+            "<script>\n"
+            "{{ this.script.render(**kwargs) }}\n"
+            "</script>\n"
+            "</body>\n"
+            "</html>\n"
+        )
+
+        def __init__(self, page_title: str) -> None:
+            super().__init__(title=html.escape(page_title))
+            self.header._children.clear()  # Figure's http-equiv meta: <meta charset> says it
+
+    class Assets(MacroElement):
+        _template = Template(
+            "{% macro header(this, kwargs) %}"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            "{% for asset in this.assets %}"
+            "{% if asset.path.endswith('.css') %}"
+            '<link rel="stylesheet" href="{{ asset.url }}" integrity="{{ asset.integrity }}" '
+            'crossorigin="anonymous">\n'
+            "{% else %}"
+            '<script src="{{ asset.url }}" integrity="{{ asset.integrity }}" '
+            'crossorigin="anonymous" onerror="'
+            "document.documentElement.classList.add('symbols-offline')"
+            '"></script>\n'
+            "{% endif %}"
+            "{% endfor %}"
+            "<style>{{ this.css }}</style>\n"
+            "{% endmacro %}"
+            "{% macro html(this, kwargs) %}"
+            '<p class="symbols-offline-note" role="alert">The map library could not be '
+            "loaded from {{ this.cdn }}: this page needs a network connection that reaches it."
+            "</p>\n"
+            "<noscript><p>{{ this.title }}: this map needs JavaScript.</p></noscript>\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, page_title: str) -> None:
+            super().__init__()
+            self._name = "Assets"
+            self.assets = ASSETS
+            self.cdn = CDN
+            self.css = _asset_text("symbols-map.css")
+            self.title = html.escape(page_title)
+
+    class Map(folium.Map):
+        default_js: list[tuple[str, str]] = []
+        default_css: list[tuple[str, str]] = []
+        _template = Template(
+            "{% macro html(this, kwargs) %}"
+            '<div class="symbols-map" id="{{ this.get_name() }}"></div>\n'
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, "
+            "{{ this.leaflet_options|tojson }});\n"
+            "{% endmacro %}"
+        )
+
+    class Objects(MacroElement):
+        _template = Template(
+            "{% macro html(this, kwargs) %}"
+            '<script type="{{ this.data_type }}" id="symbols-data"'
+            '{% if this.encoding %} data-encoding="{{ this.encoding }}"{% endif %}>'
+            "{{ this.data }}</script>\n"
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "{{ this.code }}\n"
+            "Symbols.start({{ this._parent.get_name() }}, {{ this.tiles.get_name() }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, data: str, encoding: str | None, tiles: Element) -> None:
+            super().__init__()
+            self._name = "Objects"
+            self.data = data
+            self.encoding = encoding
+            self.data_type = "application/json" if encoding is None else "text/plain"
+            self.code = _asset_text("symbols-map.js")
+            self.tiles = tiles
+
+    return types.SimpleNamespace(Page=Page, Assets=Assets, Map=Map, Objects=Objects)
+
+
+def _encode(payload: dict[str, Any], compress: bool | None) -> tuple[str, str | None]:
+    text = embed_json(payload)
+    if compress is None:
+        compress = len(text) > COMPRESS_ABOVE
+    if not compress:
+        return text, None
+    # zlib, not gzip: gzip's header carries a timestamp, and the page must not change
+    packed = zlib.compress(orjson.dumps(payload), 9)
+    return base64.b64encode(packed).decode("ascii"), "deflate-base64"
+
+
+def _number(root: Any) -> None:
+    """Give every element of the tree an id from a counter, in tree order, instead of Folium's
+    random one: element names (``map_2``, ``tile_layer_3``) then depend only on the tree."""
+    counter = itertools.count(1)
+
+    def visit(element: Any) -> None:
+        element._id = str(next(counter))
+        renamed: OrderedDict[str, Any] = OrderedDict()
+        for key, child in element._children.items():
+            automatic = key == child.get_name()
+            visit(child)
+            renamed[child.get_name() if automatic else key] = child
+        element._children = renamed
+
+    visit(root)
+    for part in (root.header, root.html, root.script):
+        visit(part)

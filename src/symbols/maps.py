@@ -1,0 +1,209 @@
+"""Maps: the registry as it stood on a date, the time-slider page, and the whole set of pages.
+
+:func:`map_html` is ``symbols map``: every object ``symbols status`` lists on the date, styled by
+its status. :func:`timeline_html` is ``symbols timeline``: every object with its status
+intervals, restyled in the page as a slider moves. :func:`build` is ``symbols build``: the map as
+of today (``index.html``), the timeline, dated snapshots and the reports.
+
+Both pages are Folium (Leaflet) pages built to scale: an object is one Leaflet marker made in the
+page from compact arrays (not one Folium element each), held by a marker-cluster group, with its
+popup built only when opened (see docs/maps.md). Statuses come only from
+:mod:`symbols.timeline`; the page looks them up and never derives them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import dates
+from ._mapdata import map_payload, region_removals, timeline_payload, title_of
+from .errors import DateError, OutputError
+from .registry import Registry
+
+__all__ = [
+    "Link",
+    "Snapshot",
+    "build",
+    "map_html",
+    "region_removals",
+    "snapshots",
+    "timeline_html",
+    "write_page",
+]
+
+INDEX = "index.html"
+TIMELINE = "timeline.html"
+MAX_YEAR_ENDS = 10  # snapshots at year ends: the latest ten years with events
+_SNAPSHOT_FILE = re.compile(r"map-\d{4}-\d{2}-\d{2}\.html")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link shown in a page's title box; links of one ``group`` share a line."""
+
+    href: str
+    text: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    day: date
+    label: str
+
+    @property
+    def filename(self) -> str:
+        return f"map-{self.day.isoformat()}.html"
+
+
+def map_html(
+    registry: Registry,
+    day: date,
+    *,
+    links: Sequence[Link] = (),
+    compress: bool | None = None,
+) -> str:
+    """The dated map of ``day`` as one self-contained HTML page."""
+    from ._mappage import render_page
+
+    payload = map_payload(registry, day)
+    title = title_of(registry)
+    payload["title"] = title
+    payload["links"] = _links(links)
+    return render_page(f"{title}: map as of {day.isoformat()}", payload, compress)
+
+
+def timeline_html(
+    registry: Registry,
+    today: date | None = None,
+    *,
+    links: Sequence[Link] = (),
+    compress: bool | None = None,
+) -> str:
+    """The time-slider page: from the first event to ``today`` (default: :func:`dates.today`)."""
+    from ._mappage import render_page
+
+    payload = timeline_payload(registry, today or dates.today())
+    title = title_of(registry)
+    payload["title"] = title
+    payload["links"] = _links(links)
+    return render_page(f"{title}: time slider", payload, compress)
+
+
+def write_page(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (a temporary file renamed over it)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        os.chmod(name, 0o644)
+        os.replace(name, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return path
+
+
+def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> list[Snapshot]:
+    """The dates worth a snapshot map, in order: the eve of the first removal, the end of each
+    of the latest :data:`MAX_YEAR_ENDS` years in which some event happened (up to today), and
+    ``extra`` dates. The index map already shows today."""
+    chosen: dict[date, str] = {}
+    for day in extra:
+        if day > today:
+            raise DateError(f"snapshot {day.isoformat()} is after today ({today.isoformat()})")
+        chosen[day] = "chosen date"
+    removals = [r for m in registry.features if (r := m.history.removal()) is not None]
+    if removals:
+        eve = min(r.earliest for r in removals) - timedelta(days=1)
+        if eve < today:
+            chosen.setdefault(eve, "eve of the first removal")
+    years = sorted(
+        {c.latest.year for m in registry.features for c in m.history.changes}
+        & set(range(1, today.year))
+    )
+    for year in years[-MAX_YEAR_ENDS:]:
+        chosen.setdefault(date(year, 12, 31), f"end of {year}")
+    return [Snapshot(day, label) for day, label in sorted(chosen.items())]
+
+
+def build(
+    registry: Registry,
+    out_dir: Path | str,
+    *,
+    today: date | None = None,
+    extra_snapshots: Iterable[date] = (),
+    progress: Callable[[Path], None] | None = None,
+) -> list[Path]:
+    """Write the map set into ``out_dir``: ``index.html`` (the map as of today, linking to the
+    rest), ``timeline.html``, ``map-YYYY-MM-DD.html`` snapshots and, when :mod:`symbols.reports`
+    provides ``write_reports``, the reports. Snapshot files of earlier builds that are no longer
+    chosen are removed. Returns the paths written, in order."""
+    out = Path(out_dir)
+    today = today or dates.today()
+    chosen = snapshots(registry, today, extra_snapshots)
+    written: list[Path] = []
+
+    def done(path: Path) -> None:
+        written.append(path)
+        if progress is not None:
+            progress(path)
+
+    back = Link(INDEX, "All maps and reports")
+    done(write_page(out / TIMELINE, timeline_html(registry, today, links=[back])))
+    for snapshot in chosen:
+        links = [back, Link(f"{TIMELINE}#date={snapshot.day.isoformat()}", "Time slider")]
+        done(write_page(out / snapshot.filename, map_html(registry, snapshot.day, links=links)))
+    reports = _write_reports(registry, out)
+    for path in reports:
+        done(path)
+    links = [Link(TIMELINE, "Time slider: every date from the first event to today")]
+    links += [Link(s.filename, f"{s.day.isoformat()} ({s.label})", "Snapshots") for s in chosen]
+    links += [Link(_relative(path, out), path.name, "Reports") for path in reports]
+    done(write_page(out / INDEX, map_html(registry, today, links=links)))
+    keep = {s.filename for s in chosen}
+    for stale in sorted(out.glob("map-*.html")):
+        if _SNAPSHOT_FILE.fullmatch(stale.name) and stale.name not in keep:
+            with contextlib.suppress(OSError):
+                stale.unlink()
+    return written
+
+
+def _write_reports(registry: Registry, out: Path) -> list[Path]:
+    try:
+        from .reports import write_reports
+    except ImportError:
+        return []
+    return [Path(p) for p in write_reports(registry, out)]
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
+    return [
+        {"href": link.href, "text": link.text, **({"group": link.group} if link.group else {})}
+        for link in links
+    ]
