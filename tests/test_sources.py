@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from symbols import sources
+from symbols import _candidates, sources
 from symbols.cli import cli
 from symbols.registry import load, read
 from symbols.validate import validate
@@ -808,32 +808,32 @@ def test_held_by_rule(tmp_path: Path) -> None:
             ),
         )
     )
-    C = sources.Candidate
-    assert sources.held_by(C("x", 75, 45, osm="node/9"), registry) == (
+    C = _candidates.Candidate
+    assert _candidates.held_by(C("x", 75, 45, osm="node/9"), registry) == (
         "by-osm",
         "same OSM object node/9",
     )
-    assert sources.held_by(C("x", 75, 45, wikidata="Q77"), registry)[0] == "by-source"
+    assert _candidates.held_by(C("x", 75, 45, wikidata="Q77"), registry)[0] == "by-source"
     near = C("Бюст", 71.001, 50.0, kind="bust")  # ~70 m, different name, other kind
-    assert sources.held_by(near, registry) is None
-    assert sources.nearby(near, registry) == [("exact", 71)]
+    assert _candidates.held_by(near, registry) is None
+    assert _candidates.nearby(near, registry) == [("exact", 71)]
     same_kind = C("Памятник", 71.001, 50.0, kind="statue")
-    assert sources.held_by(same_kind, registry)[0] == "exact"  # the registry's is a statue too
+    assert _candidates.held_by(same_kind, registry)[0] == "exact"  # the registry's is a statue too
     far = C("Bust of A. B.", 71.004, 50.0, kind="bust")  # ~290 m: beyond 200 m
-    assert sources.held_by(far, registry) is None
+    assert _candidates.held_by(far, registry) is None
     avenue = C("проспект Назарбаева", 72.015, 50.0, kind="street-name")  # ~1.1 km, same name
-    assert sources.held_by(avenue, registry)[0] == "street"
+    assert _candidates.held_by(avenue, registry)[0] == "street"
 
 
 def test_names_and_surnames() -> None:
-    assert sources.normalize_name("Назарбаев, Н.А.") == "nazarbaev n a"
-    assert sources.similar_names(["Nazarbayev Avenue"], ["проспект Назарбаева"]) is False
-    assert sources.similar_names(["Бюст Назарбаева"], ["Byust Nazarbaeva (Astana)"]) is True
-    assert sources.surnames({"en": "Nursultan Nazarbayev", "ru": "Назарбаев, Нурсултан"}) == [
+    assert _candidates.normalize_name("Назарбаев, Н.А.") == "nazarbaev n a"
+    assert _candidates.similar_names(["Nazarbayev Avenue"], ["проспект Назарбаева"]) is False
+    assert _candidates.similar_names(["Бюст Назарбаева"], ["Byust Nazarbaeva (Astana)"]) is True
+    assert _candidates.surnames({"en": "Nursultan Nazarbayev", "ru": "Назарбаев, Нурсултан"}) == [
         "Nazarbayev",
         "Назарбаев",
         "Nazarbaev",
     ]
-    assert sources.osm_key("n123") == "node/123"
-    assert sources.osm_key("https://www.openstreetmap.org/way/5#map") == "way/5"
-    assert sources.osm_key("nothing") is None
+    assert _candidates.osm_key("n123") == "node/123"
+    assert _candidates.osm_key("https://www.openstreetmap.org/way/5#map") == "way/5"
+    assert _candidates.osm_key("nothing") is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .sources import Candidate
+from ._candidates import Candidate
 
 NAME_KEYS = r"^(name|name:[a-z]{2,3}|old_name|alt_name|official_name)$"
 _COUNTRY = re.compile(r"[A-Z]{2}")

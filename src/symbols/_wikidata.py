@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .sources import Candidate
+from ._candidates import Candidate
 
 RELATIONS = {"P180": "depicts", "P547": "commemorates", "P138": "named after"}
 LANGUAGES = ("en", "ru", "kk")
