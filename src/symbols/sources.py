@@ -224,7 +224,9 @@ def run_check(
             if updates:
                 from .edit import set_archived
 
-                written = set_archived(registry.path, updates, dry_run=dry_run)
+                written = set_archived(
+                    registry.path, updates, dry_run=dry_run, on_wait=_say_waiting
+                )
             done = "would be written (dry run)" if dry_run else "written"
             click.echo(f"archive: {written} archived links {done} to {registry.path}", err=True)
     click.echo(
@@ -234,6 +236,10 @@ def run_check(
         err=True,
     )
     return 1 if dead or failed else 0
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"symbols: {message}", err=True)
 
 
 def _settings(timeout: float, delay: float | None, cache: bool) -> _http.Settings:
