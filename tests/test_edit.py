@@ -17,11 +17,9 @@ from typing import Any
 import orjson
 import pytest
 from builders import collection, event, feature
-from click.testing import CliRunner
 
 from symbols import edit
 from symbols._jsonspans import scan
-from symbols.cli import cli
 
 TODAY = "2026-11-27"
 ARCHIVE = "https://web.archive.org/web/2024/https://example.org/a"
@@ -104,6 +102,7 @@ WRITERS: dict[str, Writer] = {
     "bom": lambda d: "\ufeff" + json.dumps(d, indent=2, ensure_ascii=False) + "\n",
     "compact": lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False),
     "hand": hand,
+    "php": lambda d: json.dumps(d, indent=4).replace("/", "\\/"),  # json_encode: \/ and \u
 }
 
 
@@ -364,80 +363,3 @@ def test_file_mode_and_symlink_survive(tmp_path: Path) -> None:
     assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o640
     assert '"sighting"' in real.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.geojson", "real.geojson"]
-
-
-# --- the commands ------------------------------------------------------------------------------
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(cli, list(args))
-
-
-def test_cli_sighting_event_add(tmp_path: Path) -> None:
-    path = write_style(tmp_path / "r.geojson", "hand")
-    reg = ["--registry", str(path)]
-    result = run(
-        "sighting", "taldy-statue", "--date", "2025-03-02", "--status", "damaged",
-        "--source", "https://e.org/1", "--source", "https://e.org/2", "--title", "One", *reg,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "taldy-statue: recorded a sighting (damaged) on 2025-03-02 as events[1]" in result.stdout
-    assert "status on 2026-11-27: damaged since 2025-03-02" in result.stdout
-    last = data_of(path.read_bytes())["features"][1]["properties"]["events"][-1]
-    assert last["sources"] == [
-        {"url": "https://e.org/1", "title": "One"},
-        {"url": "https://e.org/2"},
-    ]
-
-    result = run("event", "taldy-statue", "--type", "removed", "--date", "2025-04~",
-                 "--source", "https://e.org/3", "--note", "by the akimat", *reg)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "recorded 'removed' on 2025-04~ as events[2]" in result.stdout
-
-    result = run("add", "--id", "astana-plaque", "--name", "Plaque", "--kind", "plaque",
-                 "--subject", "S", "--place", "Astana", "--lon", "71.43", "--lat", "51.13",
-                 "--precision", "site", "--erected", "2021", "--source", "https://e.org/4",
-                 *reg)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "region: KZ-71 Astana, from the geometry" in result.stderr
-    added = data_of(path.read_bytes())["features"][-1]
-    assert added["geometry"]["coordinates"] == [71.43, 51.13]
-    assert added["properties"]["location_precision"] == "site"
-    assert_same_style("hand", path.read_bytes())
-
-
-def test_cli_dry_run_prints_the_diff(tmp_path: Path) -> None:
-    path = write_style(tmp_path / "r.geojson", "gdal")
-    before = path.read_bytes()
-    result = run("add", "--id", "x-bust", "--name", "X", "--kind", "bust", "--subject", "S",
-                 "--place", "Taldykorgan", "--registry", str(path), "--dry-run")  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert path.read_bytes() == before
-    assert result.stdout.startswith(f"--- {path}\n+++ {path}\n")
-    assert '+{ "type": "Feature", "id": "x-bust", ' in result.stdout
-    assert "Taldykorgan → Taldykorgan (KZ-33 Jetisu Region), 78.37389, 45.01556" in result.stderr
-    assert "dry run: nothing was written" in result.stderr
-    assert "feature x-bust: events: warning: no events" in result.stderr
-
-
-def test_cli_registry_defaults_to_the_environment(tmp_path: Path, monkeypatch) -> None:
-    path = write_style(tmp_path / "r.geojson", "geojson.io")
-    monkeypatch.setenv("SYMBOLS_REGISTRY", str(path))
-    result = run("sighting", "taldy-statue", "--date", "2024", "--status", "standing",
-                 "--source", "https://e.org/")  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert '"sighting"' in path.read_text()
-
-
-def test_cli_add_first_event_options_must_go_together(tmp_path: Path) -> None:
-    path = write_style(tmp_path / "r.geojson", "geojson.io")
-    before = path.read_bytes()
-    common = ["add", "--id", "n", "--name", "N", "--kind", "bust", "--subject", "S", "--place",
-              "Kegen", "--registry", str(path)]  # fmt: skip
-    for extra in (["--source", "https://e/"], ["--erected", "2020", "--event", "removed"],
-                  ["--event", "erected"]):  # fmt: skip
-        result = run(*common, *extra)
-        assert result.exit_code == 2, (extra, result.output)
-    result = run(*common, "--event", "sighting", "--date", "2024", "--source", "https://e/")
-    assert result.exit_code == 1 and "a sighting needs a status" in result.stderr
-    assert path.read_bytes() == before
