@@ -814,11 +814,15 @@ def test_held_by_rule(tmp_path: Path) -> None:
         "same OSM object node/9",
     )
     assert _candidates.held_by(C("x", 75, 45, wikidata="Q77"), registry)[0] == "by-source"
-    near = C("Бюст", 71.001, 50.0, kind="bust")  # ~70 m, different name, other kind
+    near = C("Доска", 71.001, 50.0, kind="plaque")  # ~70 m, another name and kind
     assert _candidates.held_by(near, registry) is None
     assert _candidates.nearby(near, registry) == [("exact", 71)]
     same_kind = C("Памятник", 71.001, 50.0, kind="statue")
     assert _candidates.held_by(same_kind, registry)[0] == "exact"  # the registry's is a statue too
+    assert _candidates.held_by(C("Бюст", 71.001, 50.0, kind="bust"), registry) == (
+        "exact",
+        "71 m away, similar name",  # "byust" is like "bust of"
+    )
     far = C("Bust of A. B.", 71.004, 50.0, kind="bust")  # ~290 m: beyond 200 m
     assert _candidates.held_by(far, registry) is None
     avenue = C("проспект Назарбаева", 72.015, 50.0, kind="street-name")  # ~1.1 km, same name
@@ -829,6 +833,11 @@ def test_names_and_surnames() -> None:
     assert _candidates.normalize_name("Назарбаев, Н.А.") == "nazarbaev n a"
     assert _candidates.similar_names(["Nazarbayev Avenue"], ["проспект Назарбаева"]) is False
     assert _candidates.similar_names(["Бюст Назарбаева"], ["Byust Nazarbaeva (Astana)"]) is True
+    ignore = ("nazarbaev", "nazarbayev", "nursultan")
+    # every candidate shares the subject's name: it is no evidence
+    assert _candidates.similar_names(["Доска Назарбаеву"], ["Bust of Nazarbayev"], ignore) is False
+    assert _candidates.similar_names(["Бюст Н. Назарбаеву"], ["Bust of Nazarbayev"], ignore)
+    assert _candidates.similar_names(["Назарбаев"], ["Nazarbayev"], ignore) is False
     assert _candidates.surnames({"en": "Nursultan Nazarbayev", "ru": "Назарбаев, Нурсултан"}) == [
         "Nazarbayev",
         "Назарбаев",
@@ -837,3 +846,34 @@ def test_names_and_surnames() -> None:
     assert _candidates.osm_key("n123") == "node/123"
     assert _candidates.osm_key("https://www.openstreetmap.org/way/5#map") == "way/5"
     assert _candidates.osm_key("nothing") is None
+
+
+def test_merge_keeps_distinct_objects_apart() -> None:
+    C = _candidates.Candidate
+    bust = C("Бюст Назарбаева", 71.43, 51.128, kind="bust", osm="node/1", found_by=["osm"])
+    plaque = C("Доска Назарбаеву", 71.4301, 51.128, kind="plaque", osm="node/2", found_by=["osm"])
+    item = C(
+        "Bust of Nazarbayev", 71.4302, 51.128, kind="bust", wikidata="Q5", found_by=["wikidata"]
+    )
+    other = C(
+        "Bust of Nazarbayev", 71.4302, 51.128, kind="bust", wikidata="Q6", found_by=["wikidata"]
+    )
+    ignore = _candidates.subject_words(["Nursultan Nazarbayev", "Нурсултан Назарбаев"])
+    assert ignore == ("nazarbaev", "nazarbayev", "nursultan")
+    merged = _candidates.merge([item, other, bust, plaque], ignore)
+    assert [c.id for c in merged] == ["wikidata-q5", "wikidata-q6", "osm-node-2"]
+    assert merged[0].osm == "node/1" and merged[0].found_by == ["wikidata", "osm"]
+    segments = [
+        C(
+            "улица Назарбаева",
+            76.95,
+            43.25 + i * 0.009,
+            kind="street-name",
+            osm=f"way/{i}",
+            found_by=["osm"],
+        )
+        for i in range(3)
+    ]
+    (street,) = _candidates.merge(segments, ignore)  # each within 2 km of the previous
+    assert len(_candidates.merge([plaque, bust])) == 2  # one service: two objects
+    assert street.osm == "way/0"

@@ -96,15 +96,28 @@ def normalize_name(text: str) -> str:
     return " ".join(text.split())
 
 
-def similar_names(first: list[str], second: list[str]) -> bool:
-    """Some name of one is like some name of the other (ratio ≥ 0.6, or one contains the other)."""
-    for a in filter(None, map(normalize_name, first)):
-        for b in filter(None, map(normalize_name, second)):
+def similar_names(first: list[str], second: list[str], ignore: tuple[str, ...] = ()) -> bool:
+    """Some name of one is like some name of the other (ratio ≥ 0.6, or one contains the other),
+    once words starting with an ``ignore`` word (the subject's names, which every candidate
+    shares) and initials are left out."""
+
+    def key(name: str) -> str:
+        words = normalize_name(name).split()
+        return " ".join(w for w in words if len(w) > 1 and not w.startswith(ignore))
+
+    for a in filter(None, map(key, first)):
+        for b in filter(None, map(key, second)):
             if (min(len(a), len(b)) >= 4 and (a in b or b in a)) or difflib.SequenceMatcher(
                 None, a, b
             ).ratio() >= 0.6:
                 return True
     return False
+
+
+def subject_words(names: list[str]) -> tuple[str, ...]:
+    """The words of the subject's names, normalised, for ``similar_names(ignore=...)``."""
+    words = {w for name in names for w in normalize_name(name).split() if len(w) >= 3}
+    return tuple(sorted(words))
 
 
 def osm_key(value: Any) -> str | None:
@@ -116,7 +129,9 @@ def osm_key(value: Any) -> str | None:
     return f"{_OSM_TYPES.get(kind, kind)}/{match.group(2)}"
 
 
-def held_by(candidate: Candidate, registry: Registry) -> tuple[str, str] | None:
+def held_by(
+    candidate: Candidate, registry: Registry, ignore: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
     """The registry object that already is ``candidate``, and why; None when it is new.
 
     The rule, first match wins: the same Wikidata item (property ``wikidata``); the same OSM
@@ -140,7 +155,7 @@ def held_by(candidate: Candidate, registry: Registry) -> tuple[str, str] | None:
         if metres > NAME_RADIUS:
             continue
         names = [v for k, v in monument.properties.items() if _is_name(k) and isinstance(v, str)]
-        alike = similar_names(candidate.all_names(), names)
+        alike = similar_names(candidate.all_names(), names, ignore)
         radius = MATCH_RADIUS.get(monument.prop("location_precision") or "", 0.0)
         if metres <= radius and (alike or candidate.kind == monument.kind != "other"):
             return monument.id, f"{metres:.0f} m away, {'similar name' if alike else 'same kind'}"
@@ -172,12 +187,12 @@ def _is_name(key: str) -> bool:
     return key in ("name", "old_name", "alt_name", "official_name") or key.startswith("name:")
 
 
-def merge(found: list[Candidate]) -> list[Candidate]:
+def merge(found: list[Candidate], ignore: tuple[str, ...] = ()) -> list[Candidate]:
     """One candidate per object: Wikidata items and OSM objects of one thing, street segments."""
     merged: list[Candidate] = []
     for candidate in found:
         for kept in merged:
-            if _same(kept, candidate):
+            if _same(kept, candidate, ignore):
                 kept.absorb(candidate)
                 break
         else:
@@ -185,21 +200,28 @@ def merge(found: list[Candidate]) -> list[Candidate]:
     return merged
 
 
-def _same(a: Candidate, b: Candidate) -> bool:
+def _same(a: Candidate, b: Candidate, ignore: tuple[str, ...]) -> bool:
+    """One object? The same item or OSM object; never two different items. Street (place,
+    institution) names: a similar name within 2 km (the segments of one avenue). Otherwise only
+    across services (one service lists distinct objects): within 200 m, a similar name or kind."""
     if (a.wikidata and a.wikidata == b.wikidata) or (a.osm and a.osm == b.osm):
         return True
+    if a.wikidata and b.wikidata:
+        return False
     metres = distance_m(a.lon, a.lat, b.lon, b.lat)
     if metres > NAME_RADIUS:
         return False
-    alike = similar_names(a.all_names(), b.all_names())
+    alike = similar_names(a.all_names(), b.all_names(), ignore)
     if a.kind in NAMED_KINDS and a.kind == b.kind:
         return alike
+    if set(a.found_by) & set(b.found_by):
+        return False
     return metres <= MATCH_RADIUS["exact"] and (alike or a.kind == b.kind != "other")
 
 
 def surnames(labels: dict[str, str]) -> list[str]:
     """Name patterns for OSM: each label's surname ("Nazarbayev", "Назарбаев"), transliterated
-    too ("Nazarbaev"); a prefix match also finds declined forms ("Назарбаеву")."""
+    too ("Nazarbaev"); a substring match also finds declined forms ("Назарбаеву")."""
     found: list[str] = []
     for label in labels.values():
         word = label.split(",")[0].strip() if "," in label else (label.split() or [""])[-1]

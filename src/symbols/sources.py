@@ -32,7 +32,15 @@ import click
 import orjson
 
 from . import _http, dates
-from ._candidates import Candidate, held_by, merge, nearby, surnames, to_feature
+from ._candidates import (
+    Candidate,
+    held_by,
+    merge,
+    nearby,
+    subject_words,
+    surnames,
+    to_feature,
+)
 from .errors import NetworkError, SymbolsError
 from .registry import Registry, load
 
@@ -296,8 +304,9 @@ def discover(
     answer = client.fetch_json("Overpass", overpass, method="POST", data={"data": query})
     objects = _parsed("Overpass", overpass, lambda a: _overpass.parse(a, subject), answer)
     new, held = [], []
-    for candidate in sorted(merge([*items, *objects]), key=lambda c: c.id):
-        match = held_by(candidate, registry)
+    ignore = subject_words([*labels.values(), *(names or [])])
+    for candidate in sorted(merge([*items, *objects], ignore), key=lambda c: c.id):
+        match = held_by(candidate, registry, ignore)
         if match:
             held.append((candidate, *match))
         else:
