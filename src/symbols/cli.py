@@ -115,6 +115,263 @@ def status(registry: Path | None, as_of, fmt: str) -> None:  # type: ignore[no-u
     click.echo(listing.render(rows, fmt, day), nl=False)
 
 
+_REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html"}
+
+
+@cli.command()
+@registry_argument
+@click.option(
+    "--freq",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="Length of the periods counted.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "html"]),
+    help="Output format (default: from --out's suffix, else md).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (Markdown: with SVG and PNG charts beside it) instead of standard output.",
+)
+@click.option("--since", type=DAY, help="First period: the one containing this date.")
+@click.option("--until", type=DAY, help="Last period: the one containing this date.")
+@click.option(
+    "--by",
+    type=click.Choice(["region", "kind", "subject"]),
+    help="Also count per region, kind or subject (CSV: a long table, one row per group).",
+)
+def report(  # type: ignore[no-untyped-def]
+    registry: Path | None, freq: str, fmt: str | None, out: Path | None, since, until, by
+) -> None:
+    """Count removals and new memorials per month, quarter or year.
+
+    A removal counts in a period only when its whole date range lies in it; the others are
+    listed as "date known only roughly". The report states its counting rules.
+    """
+    from . import reports
+    from .registry import load
+
+    fmt = fmt or (_REPORT_SUFFIXES.get(out.suffix.lower(), "md") if out else "md")
+    with reports.quick():
+        loaded = load(registry or _default_registry())
+        built = reports.build_report(
+            loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
+        )
+        if out is None:
+            click.echo(reports.render(built, fmt), nl=False)
+            return
+        for path in reports.write_report(built, fmt, out):
+            click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@registry_argument
+@click.option("--since", type=DAY, required=True, help="List what was recorded after this date.")
+@click.option("--until", type=DAY, help="...and on or before this date.")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """List the events recorded after a date (for a newsletter or a correction log).
+
+    An event is recorded on its "recorded" date, else on the latest publication date of its
+    sources, else on its own date.
+    """
+    from . import reports
+    from .registry import load
+
+    with reports.quick():
+        loaded = load(registry or _default_registry())
+        rows = reports.changes(loaded, since, until)
+        click.echo(reports.render_changes(rows, fmt, since, loaded.regions), nl=False)
+
+
+def _service_url_option(name: str, variable: str, what: str):  # type: ignore[no-untyped-def]
+    return click.option(
+        f"--{name}-url",
+        f"{name}_url",
+        metavar="URL",
+        help=f"{what} (default: ${variable} or the public service).",
+    )
+
+
+_delay_option = click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    help="Seconds between two requests to one host (default: $SYMBOLS_HTTP_DELAY or 1).",
+)
+_no_cache_option = click.option(
+    "--no-cache", is_flag=True, help="Do not read or write the on-disk answer cache."
+)
+
+
+@cli.group("sources")
+def sources_group() -> None:
+    """Check the links that events cite, and archive them in the Wayback Machine."""
+
+
+@sources_group.command("check")
+@registry_argument
+@click.option(
+    "--archive",
+    is_flag=True,
+    help="Look each source up in the Wayback Machine and write the closest snapshot into its "
+    "'archived' field (sources that have one are left alone).",
+)
+@click.option(
+    "--refresh-archived", is_flag=True, help="With --archive: replace existing archived links too."
+)
+@click.option("--dry-run", is_flag=True, help="With --archive: look up, but write nothing.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for an answer before a link counts as dead.",
+)
+@click.option(
+    "--slow",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Report links that take longer than this many seconds.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Parallel checks."
+)
+@_delay_option
+@_no_cache_option
+@_service_url_option("wayback", "SYMBOLS_WAYBACK_URL", "Wayback availability API")
+def sources_check(  # type: ignore[no-untyped-def]
+    registry: Path | None,
+    archive: bool,
+    refresh_archived: bool,
+    dry_run: bool,
+    timeout: float,
+    slow: float,
+    workers: int,
+    delay: float | None,
+    no_cache: bool,
+    wayback_url: str | None,
+):
+    """Check every source URL (and archived copy) that events cite, each once.
+
+    Reports dead (4xx/5xx after retries, DNS or connection failure, timeout), redirected and
+    slow links per object and event. Exit status 1 when any link is dead (or, with --archive,
+    a lookup failed).
+    """
+    from . import sources
+
+    if (refresh_archived or dry_run) and not archive:
+        raise click.UsageError("--refresh-archived and --dry-run go with --archive")
+    code = sources.run_check(
+        registry or _default_registry(),
+        archive=archive,
+        refresh_archived=refresh_archived,
+        dry_run=dry_run,
+        timeout=timeout,
+        slow=slow,
+        workers=workers,
+        delay=delay,
+        cache=not no_cache,
+        wayback_url=wayback_url,
+    )
+    sys.exit(code)
+
+
+def _subject_qid(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    text = value.strip().upper()
+    if not (text[:1] == "Q" and text[1:].isdigit() and text[1:2] != "0"):
+        raise click.BadParameter(f"{value!r} is not a Wikidata item id like Q9259")
+    return text
+
+
+def _country_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().upper()
+    if len(text) != 2 or not text.isascii() or not text.isalpha():
+        raise click.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 code like KZ")
+    return text
+
+
+@cli.command()
+@registry_argument
+@click.option(
+    "--subject-wikidata",
+    "subject",
+    required=True,
+    metavar="QID",
+    callback=_subject_qid,
+    help="The subject's Wikidata item, e.g. Q9259 (Nursultan Nazarbayev).",
+)
+@click.option(
+    "--country",
+    metavar="CODE",
+    callback=_country_code,
+    help="ISO 3166-1 code, e.g. KZ (default: anywhere; OSM names are searched only in a country).",
+)
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    metavar="TEXT",
+    help="Search OSM names for this text (repeatable; default: the subject's surname, from its "
+    "Wikidata labels).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The review GeoJSON to write (default: discovered-QID.geojson).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for each service's answer.",
+)
+@_delay_option
+@_no_cache_option
+@_service_url_option("wikidata", "SYMBOLS_WIKIDATA_URL", "Wikidata SPARQL endpoint")
+@_service_url_option("overpass", "SYMBOLS_OVERPASS_URL", "Overpass API interpreter")
+def discover(  # type: ignore[no-untyped-def]
+    registry: Path | None,
+    subject: str,
+    country: str | None,
+    names: tuple[str, ...],
+    out: Path | None,
+    timeout: float,
+    delay: float | None,
+    no_cache: bool,
+    wikidata_url: str | None,
+    overpass_url: str | None,
+):
+    """Find monuments, memorials and named places of a subject that the registry lacks.
+
+    Asks Wikidata (items that depict, commemorate or are named after the subject) and
+    OpenStreetMap (subject:wikidata, name:etymology:wikidata, names) and writes the objects the
+    registry does not hold to a review GeoJSON. The registry itself is never changed.
+    """
+    from . import sources
+
+    sources.run_discover(
+        registry or _default_registry(),
+        subject,
+        country=country,
+        out=out,
+        names=list(names) or None,
+        wikidata_url=wikidata_url,
+        overpass_url=overpass_url,
+        timeout=timeout,
+        delay=delay,
+        cache=not no_cache,
+    )
+
+
 def _edit_choices() -> dict[str, list[str]]:
     from .registry import KINDS, PRECISIONS
     from .timeline import EVENT_TYPES, STATUSES
@@ -365,187 +622,86 @@ def add(  # type: ignore[no-untyped-def]
     _show_edit(result, dry_run)
 
 
-def _service_url_option(name: str, variable: str, what: str):  # type: ignore[no-untyped-def]
-    return click.option(
-        f"--{name}-url",
-        f"{name}_url",
-        metavar="URL",
-        help=f"{what} (default: ${variable} or the public service).",
-    )
+def _wrote(path: Path) -> None:
+    click.echo(f"wrote {path} ({_size(path)})", err=True)
 
 
-_delay_option = click.option(
-    "--delay",
-    type=click.FloatRange(min=0),
-    help="Seconds between two requests to one host (default: $SYMBOLS_HTTP_DELAY or 1).",
-)
-_no_cache_option = click.option(
-    "--no-cache", is_flag=True, help="Do not read or write the on-disk answer cache."
-)
+def _size(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(1, round(size / 1e3))} kB"
 
 
-@cli.group("sources")
-def sources_group() -> None:
-    """Check the links that events cite, and archive them in the Wayback Machine."""
-
-
-@sources_group.command("check")
+@cli.command("map")
 @registry_argument
-@click.option(
-    "--archive",
-    is_flag=True,
-    help="Look each source up in the Wayback Machine and write the closest snapshot into its "
-    "'archived' field (sources that have one are left alone).",
-)
-@click.option(
-    "--refresh-archived", is_flag=True, help="With --archive: replace existing archived links too."
-)
-@click.option("--dry-run", is_flag=True, help="With --archive: look up, but write nothing.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for an answer before a link counts as dead.",
-)
-@click.option(
-    "--slow",
-    type=click.FloatRange(min=0),
-    default=5.0,
-    show_default=True,
-    help="Report links that take longer than this many seconds.",
-)
-@click.option(
-    "--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Parallel checks."
-)
-@_delay_option
-@_no_cache_option
-@_service_url_option("wayback", "SYMBOLS_WAYBACK_URL", "Wayback availability API")
-def sources_check(  # type: ignore[no-untyped-def]
-    registry: Path | None,
-    archive: bool,
-    refresh_archived: bool,
-    dry_run: bool,
-    timeout: float,
-    slow: float,
-    workers: int,
-    delay: float | None,
-    no_cache: bool,
-    wayback_url: str | None,
-):
-    """Check every source URL (and archived copy) that events cite, each once.
-
-    Reports dead (4xx/5xx after retries, DNS or connection failure, timeout), redirected and
-    slow links per object and event. Exit status 1 when any link is dead (or, with --archive,
-    a lookup failed).
-    """
-    from . import sources
-
-    if (refresh_archived or dry_run) and not archive:
-        raise click.UsageError("--refresh-archived and --dry-run go with --archive")
-    code = sources.run_check(
-        registry or _default_registry(),
-        archive=archive,
-        refresh_archived=refresh_archived,
-        dry_run=dry_run,
-        timeout=timeout,
-        slow=slow,
-        workers=workers,
-        delay=delay,
-        cache=not no_cache,
-        wayback_url=wayback_url,
-    )
-    sys.exit(code)
-
-
-def _subject_qid(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    text = value.strip().upper()
-    if not (text[:1] == "Q" and text[1:].isdigit() and text[1:2] != "0"):
-        raise click.BadParameter(f"{value!r} is not a Wikidata item id like Q9259")
-    return text
-
-
-def _country_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = value.strip().upper()
-    if len(text) != 2 or not text.isascii() or not text.isalpha():
-        raise click.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 code like KZ")
-    return text
-
-
-@cli.command()
-@registry_argument
-@click.option(
-    "--subject-wikidata",
-    "subject",
-    required=True,
-    metavar="QID",
-    callback=_subject_qid,
-    help="The subject's Wikidata item, e.g. Q9259 (Nursultan Nazarbayev).",
-)
-@click.option(
-    "--country",
-    metavar="CODE",
-    callback=_country_code,
-    help="ISO 3166-1 code, e.g. KZ (default: anywhere; OSM names are searched only in a country).",
-)
-@click.option(
-    "--name",
-    "names",
-    multiple=True,
-    metavar="TEXT",
-    help="Search OSM names for this text (repeatable; default: the subject's surname, from its "
-    "Wikidata labels).",
-)
+@click.option("--as-of", "as_of", type=DAY, help="Date (YYYY-MM-DD; default: today).")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The review GeoJSON to write (default: discovered-QID.geojson).",
+    help="HTML file to write (default: map-DATE.html).",
+)
+def map_command(registry: Path | None, as_of, out: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """Write an HTML map of the registry as it stood on a date.
+
+    It shows every object that `symbols status` lists for the date, removed ones included,
+    each styled by its status, with a legend, filters and a popup per object (docs/maps.md).
+    """
+    from . import maps
+    from .registry import load
+
+    day = as_of or dates.today()
+    loaded = load(registry or _default_registry())
+    page = maps.map_html(loaded, day)
+    _wrote(maps.write_page(out or Path(f"map-{day.isoformat()}.html"), page))
+
+
+@cli.command("timeline")
+@registry_argument
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("timeline.html"),
+    show_default=True,
+    help="HTML file to write.",
+)
+def timeline_command(registry: Path | None, out: Path) -> None:
+    """Write an HTML map with a date slider, from the first event to today.
+
+    Moving the slider (or Play) restyles every object to its status on that date, the same
+    status `symbols status --as-of` gives; the date is kept in the page's URL (#date=...).
+    """
+    from . import maps
+    from .registry import load
+
+    loaded = load(registry or _default_registry())
+    _wrote(maps.write_page(out, maps.timeline_html(loaded, dates.today())))
+
+
+@cli.command("build")
+@registry_argument
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("maps"),
+    show_default=True,
+    help="Directory to write the maps and reports into.",
 )
 @click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=120.0,
-    show_default=True,
-    help="Seconds to wait for each service's answer.",
+    "--snapshot",
+    "snapshot_days",
+    type=DAY,
+    multiple=True,
+    help="Also write a map of this date (repeatable).",
 )
-@_delay_option
-@_no_cache_option
-@_service_url_option("wikidata", "SYMBOLS_WIKIDATA_URL", "Wikidata SPARQL endpoint")
-@_service_url_option("overpass", "SYMBOLS_OVERPASS_URL", "Overpass API interpreter")
-def discover(  # type: ignore[no-untyped-def]
-    registry: Path | None,
-    subject: str,
-    country: str | None,
-    names: tuple[str, ...],
-    out: Path | None,
-    timeout: float,
-    delay: float | None,
-    no_cache: bool,
-    wikidata_url: str | None,
-    overpass_url: str | None,
-):
-    """Find monuments, memorials and named places of a subject that the registry lacks.
+def build_command(registry: Path | None, out: Path, snapshot_days) -> None:  # type: ignore[no-untyped-def]
+    """Write every map and report: index.html (the map as of today, linking to the rest),
+    timeline.html, dated snapshots (the eve of the first removal, year ends, --snapshot dates)
+    and the reports. The same registry and day give byte-identical files."""
+    from . import maps
+    from .registry import load
 
-    Asks Wikidata (items that depict, commemorate or are named after the subject) and
-    OpenStreetMap (subject:wikidata, name:etymology:wikidata, names) and writes the objects the
-    registry does not hold to a review GeoJSON. The registry itself is never changed.
-    """
-    from . import sources
-
-    sources.run_discover(
-        registry or _default_registry(),
-        subject,
-        country=country,
-        out=out,
-        names=list(names) or None,
-        wikidata_url=wikidata_url,
-        overpass_url=overpass_url,
-        timeout=timeout,
-        delay=delay,
-        cache=not no_cache,
-    )
+    loaded = load(registry or _default_registry())
+    written = maps.build(loaded, out, extra_snapshots=snapshot_days, progress=_wrote)
+    click.echo(f"{out}: {len(written)} files", err=True)
 
 
 def main() -> None:

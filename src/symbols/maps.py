@@ -42,6 +42,7 @@ __all__ = [
 INDEX = "index.html"
 TIMELINE = "timeline.html"
 MAX_YEAR_ENDS = 10  # snapshots at year ends: the latest ten years with events
+_DATED = 31  # days: a removal known to this precision has an eve
 _SNAPSHOT_FILE = re.compile(r"map-\d{4}-\d{2}-\d{2}\.html")
 
 
@@ -123,19 +124,22 @@ def write_page(path: Path | str, text: str) -> Path:
 
 
 def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> list[Snapshot]:
-    """The dates worth a snapshot map, in order: the eve of the first removal, the end of each
-    of the latest :data:`MAX_YEAR_ENDS` years in which some event happened (up to today), and
-    ``extra`` dates. The index map already shows today."""
+    """The dates worth a snapshot map, in order: the eve of the first removal dated to within a
+    month, the end of each of the latest :data:`MAX_YEAR_ENDS` years in which some event
+    happened (before this year), and ``extra`` dates. The index map already shows today."""
     chosen: dict[date, str] = {}
     for day in extra:
         if day > today:
             raise DateError(f"snapshot {day.isoformat()} is after today ({today.isoformat()})")
         chosen[day] = "chosen date"
-    removals = [r for m in registry.features if (r := m.history.removal()) is not None]
-    if removals:
-        eve = min(r.earliest for r in removals) - timedelta(days=1)
-        if eve < today:
-            chosen.setdefault(eve, "eve of the first removal")
+    # a removal dated only to "sometime in these years" has no eve worth showing
+    dated = [
+        r.earliest
+        for m in registry.features
+        if (r := m.history.removal()) is not None and (r.latest - r.earliest).days <= _DATED
+    ]
+    if dated and (eve := min(dated) - timedelta(days=1)) < today:
+        chosen.setdefault(eve, "eve of the first dated removal")
     years = sorted(
         {c.latest.year for m in registry.features for c in m.history.changes}
         & set(range(1, today.year))
@@ -176,7 +180,9 @@ def build(
     for path in reports:
         done(path)
     links = [Link(TIMELINE, "Time slider: every date from the first event to today")]
-    links += [Link(s.filename, f"{s.day.isoformat()} ({s.label})", "Snapshots") for s in chosen]
+    snapshot_links = [_snapshot_link(s) for s in chosen]
+    links += [link for link in snapshot_links if link.group == "Snapshots"]
+    links += [link for link in snapshot_links if link.group != "Snapshots"]
     links += [Link(_relative(path, out), path.name, "Reports") for path in reports]
     done(write_page(out / INDEX, map_html(registry, today, links=links)))
     keep = {s.filename for s in chosen}
@@ -185,6 +191,14 @@ def build(
             with contextlib.suppress(OSError):
                 stale.unlink()
     return written
+
+
+def _snapshot_link(snapshot: Snapshot) -> Link:
+    day = snapshot.day
+    if snapshot.label == f"end of {day.year}":
+        return Link(snapshot.filename, str(day.year), "Year ends")
+    text = day.isoformat() if snapshot.label == "chosen date" else f"{day} ({snapshot.label})"
+    return Link(snapshot.filename, text, "Snapshots")
 
 
 def _write_reports(registry: Registry, out: Path) -> list[Path]:

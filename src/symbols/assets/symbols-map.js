@@ -508,6 +508,9 @@
     var self = this;
     var overlays = {};
     this.filters = [];
+    if (this.regions) {
+      overlays[escapeHtml("removals so far")] = this.regions;
+    }
     this.statuses.forEach(function (status, i) {
       var proxy = L.layerGroup([], { symbolsGroup: "Status", symbolsFilter: ["status", i] });
       overlays['<span class="sym-swatch">' + svg(status, false, 16) + "</span>" + escapeHtml(status)] = proxy;
@@ -518,9 +521,6 @@
       overlays[escapeHtml(words(kind))] = proxy;
       self.filters.push(proxy);
     });
-    if (this.regions) {
-      overlays[escapeHtml("removals by region")] = this.regions;
-    }
     this.filters.forEach(function (proxy) { proxy.addTo(self.map); });
     var narrow = this.map.getSize().x < 700 || this.map.getSize().y < 560;
     this.layerControl = new GroupedLayers(null, overlays, { collapsed: narrow, position: "topright" });
