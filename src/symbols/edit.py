@@ -284,6 +284,8 @@ def _edit(
 ) -> EditResult:
     shown = Path(registry)
     path = _atomic.target(shown)
+    if not path.is_file():
+        read_text(path)  # raises the usual located error: file not found, a directory, ...
     lock = contextlib.nullcontext() if dry_run else _atomic.locked(path, on_wait=on_wait)
     with lock:
         text = read_text(path)
