@@ -22,6 +22,7 @@ from werkzeug import Request, Response
 
 from symbols import _candidates, sources
 from symbols.cli import cli
+from symbols.errors import SymbolsError
 from symbols.registry import load, read
 from symbols.validate import validate
 
@@ -764,6 +765,22 @@ def test_discover_never_writes_the_registry(server: HTTPServer, tmp_path: Path) 
     path = discover_registry(tmp_path)
     result = run(*discover_args(server, path, path))
     assert result.exit_code == 1 and "never writes the registry" in result.stderr
+
+
+def test_discover_into_a_missing_folder(server: HTTPServer, tmp_path: Path) -> None:
+    serve_queries(server)
+    out = tmp_path / "no" / "such" / "review.geojson"
+    result = run(*discover_args(server, discover_registry(tmp_path), out))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{out}: cannot write: No such file or directory"]
+
+
+def test_discover_library_checks_its_arguments(tmp_path: Path) -> None:
+    path = discover_registry(tmp_path)
+    with pytest.raises(SymbolsError, match="not a Wikidata item id"):
+        sources.run_discover(path, "Nazarbayev")
+    with pytest.raises(SymbolsError, match="ISO 3166-1"):
+        sources.run_discover(path, "Q9259", country='KZ"]')
 
 
 def test_discover_rejects_bad_ids() -> None:

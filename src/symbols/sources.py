@@ -347,7 +347,9 @@ def run_discover(
         subject = _wikidata.check_qid(subject)
     except ValueError as error:
         raise SymbolsError(str(error)) from None
-    country = country.upper() if country else None
+    country = country.strip().upper() if country else None
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        raise SymbolsError(f"{country!r} is not an ISO 3166-1 alpha-2 code like KZ")
     registry = load(path)
     out = out or Path(f"discovered-{subject}.geojson")
     if target(out) == target(registry.path):
@@ -366,7 +368,10 @@ def run_discover(
     today = dates.today().isoformat()
     features = [to_feature(c, subject, label, country, today) for c in new]
     collection = {"type": "FeatureCollection", "features": features}
-    write_atomic(target(out), orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
+    try:
+        write_atomic(target(out), orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
+    except OSError as error:
+        raise SymbolsError(f"{out}: cannot write: {error.strerror or error}") from None
     for candidate, feature_id, reason in held:
         click.echo(f"held: {candidate.id} ({candidate.name}) is feature {feature_id}: {reason}")
     for candidate in new:
