@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from . import dates
-from .errors import DateError, SymbolsError
+from .errors import DateError, RegistryError, SymbolsError
 
 REGISTRY_HELP = "The registry GeoJSON (default: $SYMBOLS_REGISTRY or data/monuments.geojson)."
 
@@ -49,17 +49,14 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SymbolsError as error:
+            # a registry's problems already name their file and line; other errors get a prefix
+            located = isinstance(error, RegistryError)
             for line in str(error).splitlines() or [type(error).__name__]:
-                click.echo(f"symbols: {line}" if not _is_located(line) else line, err=True)
+                click.echo(line if located else f"symbols: {line}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("symbols: interrupted; nothing was written", err=True)
             ctx.exit(130)
-
-
-def _is_located(line: str) -> bool:
-    head = line.split(":", 1)[0]
-    return head.endswith((".geojson", ".json")) or "/" in head
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
