@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
-from symbols import dates
-from symbols.registry import Event
+import pytest
+from builders import event, feature, write
+from click.testing import CliRunner
+
+from symbols import dates, reports
+from symbols.cli import cli
+from symbols.errors import RegistryError
+from symbols.registry import Event, load, read
 from symbols.timeline import History
+
+ASTANA = {"lon": 71.43, "lat": 51.13}  # KZ-71; the builders' default point is in KZ-33
+ALMATY = {"lon": 76.95, "lat": 43.25}  # KZ-75
 
 
 def _event(kind: str, when: str, status: str | None = None) -> Event:
     return Event(kind, when, dates.parse(when), status)
+
+
+def _registry(tmp_path: Path, *features: dict, name: str = "r.geojson"):  # type: ignore[no-untyped-def]
+    return load(write(tmp_path / name, *features))
+
+
+def _removed(when: str, kind: str = "removed", **extra) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [event("2010-05-01", "erected"), event(when, kind, **extra)]
+
+
+def _counts(report: reports.Report) -> dict[str, tuple[int, int]]:
+    return {
+        label: (removed, erected)
+        for label, removed, erected in zip(
+            report.labels, report.removed, report.erected, strict=True
+        )
+    }
+
+
+def _csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# ------------------------------------------------------------------------ the timeline fix
 
 
 def test_removal_dated_only_by_year_of_a_monument_erected_that_year_is_not_lost() -> None:
@@ -23,3 +64,580 @@ def test_removal_dated_only_by_year_of_a_monument_erected_that_year_is_not_lost(
     erection = history.erection()
     assert erection is not None and erection.earliest == date(2022, 6, 15)
     assert history.status_on(date(2023, 1, 1)).status == "removed"
+
+
+# --------------------------------------------------------------------------- counting rules
+
+
+def test_toppled_then_removed_counts_once_when_toppled(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature(
+            "taldy",
+            [
+                event("2016-11-30", "erected"),
+                event("2022-01-05", "toppled"),
+                event("2022-03-20", "removed"),
+            ],
+        ),
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 1), until=date(2022, 3, 31))
+    assert _counts(report) == {"2022-01": (1, 0), "2022-02": (0, 0), "2022-03": (0, 0)}
+    assert [o.monument.id for o in report.counted] == ["taldy"]
+
+
+def test_damaged_then_renamed_is_a_removal_and_a_restored_one_is_not_counted_again(
+    tmp_path: Path,
+) -> None:
+    registry = _registry(
+        tmp_path,
+        feature(
+            "street",
+            [
+                event("2000-01-01", "erected"),
+                event("2022-01-06", "damaged"),
+                event("2022-02-10", "renamed"),
+                event("2023-05-01", "restored"),
+                event("2024-07-01", "removed"),
+            ],
+            kind="street-name",
+        ),
+    )
+    report = reports.build_report(registry, freq="year")
+    assert _counts(report)["2022"] == (1, 0)
+    assert _counts(report).get("2024", (0, 0)) == (0, 0)
+    assert report.of("removed")[0].transition.change.type == "renamed"
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "quarter", "year"),
+    [
+        ("2022-12-31", "2022-12", "2022-Q4", "2022"),
+        ("2023-01-01", "2023-01", "2023-Q1", "2023"),
+        ("2023-03-31", "2023-03", "2023-Q1", "2023"),
+        ("2023-04-01", "2023-04", "2023-Q2", "2023"),
+        ("2024-02-29", "2024-02", "2024-Q1", "2024"),
+        ("2023-09-30", "2023-09", "2023-Q3", "2023"),
+        ("2023-10-01", "2023-10", "2023-Q4", "2023"),
+    ],
+)
+def test_period_boundaries(tmp_path: Path, day: str, month: str, quarter: str, year: str) -> None:
+    registry = _registry(tmp_path, feature("x", _removed(day)))
+    for freq, label in (("month", month), ("quarter", quarter), ("year", year)):
+        report = reports.build_report(registry, freq=freq)
+        assert report.labels[-1] == label
+        assert report.removed[-1] == 1
+        assert report.rough == [] or all(o.what == "erected" for o in report.rough)
+
+
+def test_period_helpers_round_trip() -> None:
+    for freq in reports.FREQS:
+        for day in (date(2022, 12, 31), date(2023, 1, 1), date(2024, 2, 29), date(9999, 12, 31)):
+            period = reports.period_of(day, freq)
+            assert reports.period_start(period, freq) <= day <= reports.period_end(period, freq)
+    assert reports.period_label(reports.period_of(date(2024, 2, 1), "month"), "month") == "2024-02"
+    assert reports.period_label(reports.period_of(date(2024, 3, 31), "quarter"), "quarter") == (
+        "2024-Q1"
+    )
+    assert reports.period_end(reports.period_of(date(2024, 5, 5), "quarter"), "quarter") == date(
+        2024, 6, 30
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "counted_in"),
+    [
+        ("2022-02~", {"month": None, "quarter": "2022-Q1", "year": "2022"}),  # Jan..Mar
+        ("2022-03/2022-04", {"month": None, "quarter": None, "year": "2022"}),
+        ("2022", {"month": None, "quarter": None, "year": "2022"}),
+        ("2022-12-31~", {"month": None, "quarter": None, "year": None}),  # into 2023
+        ("2022-05", {"month": "2022-05", "quarter": "2022-Q2", "year": "2022"}),
+        ("2022/..", {"month": None, "quarter": None, "year": None}),
+    ],
+)
+def test_a_removal_counts_only_where_its_whole_range_lies(
+    tmp_path: Path, written: str, counted_in: dict[str, str | None]
+) -> None:
+    registry = _registry(tmp_path, feature("x", _removed(written)))
+    for freq, label in counted_in.items():
+        report = reports.build_report(registry, freq=freq)
+        rough = report.of("removed", rough=True)
+        if label is None:
+            assert sum(report.removed) == 0, freq
+            assert [o.monument.id for o in rough] == ["x"], freq  # listed, never dropped
+        else:
+            assert _counts(report)[label][0] == 1, freq
+            assert sum(report.removed) == 1 and rough == [], freq  # never spread
+
+
+def test_rough_list_shows_ranges_and_open_ends(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path, feature("x", _removed("2022-02~")), feature("y", _removed("2022/.."))
+    )
+    text = reports.render(reports.build_report(registry), "md")
+    rough = text.split("## Date known only roughly")[1]
+    assert "**2022-01-01..2022-03-31** removal" in rough
+    assert "removed, dated 2022-02\\~" in rough
+    assert "**2022-01-01..…** removal" in rough
+
+
+def test_sightings_only_removal_runs_from_the_day_after_the_last_sighting_standing(
+    tmp_path: Path,
+) -> None:
+    registry = _registry(
+        tmp_path,
+        feature(
+            "seen",
+            [
+                event("2005", "erected"),
+                event("2022-01-10", "sighting", "standing"),
+                event("2022-01-31", "sighting", "removed"),
+            ],
+        ),
+        feature(
+            "seen-late",
+            [
+                event("2005", "erected"),
+                event("2022-01-31", "sighting", "standing"),
+                event("2022-02-01", "sighting", "removed"),
+            ],
+        ),
+        feature(
+            "across",
+            [
+                event("2005", "erected"),
+                event("2022-01-20", "sighting", "standing"),
+                event("2022-02-10", "sighting", "toppled"),
+            ],
+        ),
+    )
+    report = reports.build_report(registry)
+    by_id = {o.monument.id: o for o in report.counted + report.rough if o.what == "removed"}
+    assert (by_id["seen"].earliest, by_id["seen"].latest) == (date(2022, 1, 11), date(2022, 1, 31))
+    assert by_id["seen"].period == reports.period_of(date(2022, 1, 1), "month")
+    assert by_id["seen-late"].earliest == by_id["seen-late"].latest == date(2022, 2, 1)
+    assert by_id["across"].period is None
+    assert _counts(report) == {"2022-01": (1, 0), "2022-02": (1, 0)}
+    text = reports.render(report, "md")
+    assert (
+        "**2022-01-21..2022-02-10** removal · **Object across** (across), Taldykorgan, "
+        "Jetisu Region · statue · seen toppled, dated 2022-02-10; before that seen standing, "
+        "dated 2022-01-20"
+    ) in text
+
+
+def test_a_sighting_narrows_a_rough_removal_into_one_period(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("x", [*_removed("2022"), event("2022-12-01", "sighting", "standing")]),
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 1))
+    assert _counts(report)["2022-12"] == (1, 0) and sum(report.removed) == 1
+    assert "**2022-12-02..2022-12-31** · **Object x**" in reports.render(report, "md")
+
+
+def test_erections_counted_in_their_own_column(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("kegen", [event("2022-03-15", "erected")], kind="bust", subject="Nurkadilov"),
+        feature("planned", [event("2021", "proposed"), event("2022-03-02", "erected")]),
+        feature("old", [event("2022-01-10", "sighting", "standing"), event("2022-02", "removed")]),
+        feature("x", _removed("2022-03-03")),
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 1))
+    assert _counts(report) == {"2022-01": (0, 0), "2022-02": (1, 0), "2022-03": (1, 2)}
+    # first seen already standing: no erection date, not counted as erected
+    assert "old" not in {
+        o.monument.id for o in report.counted + report.rough if o.what == "erected"
+    }
+
+
+def test_zero_filled_gaps_between_the_first_and_last_counted_periods(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("a", _removed("2022-01-15")),
+        feature("b", _removed("2022-04-02")),
+        feature("c", _removed("2021/2023")),  # rough: does not widen the rows
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 1))
+    assert report.labels == ["2022-01", "2022-02", "2022-03", "2022-04"]
+    rows = _csv(reports.render(report, "csv"))
+    assert [(r["period"], r["removed"], r["erected"]) for r in rows] == [
+        ("2022-01", "1", "0"),
+        ("2022-02", "0", "0"),
+        ("2022-03", "0", "0"),
+        ("2022-04", "1", "0"),
+    ]
+    whole = reports.build_report(registry)  # without --since: from the erections in 2010-05
+    assert whole.labels[0] == "2010-05" and whole.labels[-1] == "2022-04"
+    assert len(whole.labels) == 12 * 12
+
+
+def test_since_and_until_select_whole_periods(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("a", _removed("2022-01-31")),
+        feature("b", _removed("2022-02-15")),
+        feature("c", _removed("2022-06-01")),
+        feature("d", _removed("2022-03-20/2022-04-10")),  # rough, overlaps the window
+        feature("e", _removed("2022-07-20/2022-08-10")),  # rough, outside
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 31), until=date(2022, 4, 30))
+    assert report.labels == ["2022-01", "2022-02", "2022-03", "2022-04"]
+    assert report.removed == [1, 1, 0, 0]
+    assert [o.monument.id for o in report.of("removed", rough=True)] == ["d"]
+    quarter = reports.build_report(registry, freq="quarter", since=date(2022, 2, 28))
+    assert quarter.labels == ["2022-Q1", "2022-Q2", "2022-Q3"]
+    assert quarter.removed == [2, 1, 1]
+    assert "Periods selected: 2022-Q1 to the last." in reports.summary(quarter)
+    empty = reports.build_report(registry, since=date(2030, 1, 1), until=date(2030, 3, 31))
+    assert empty.labels == ["2030-01", "2030-02", "2030-03"] and sum(empty.removed) == 0
+    with pytest.raises(reports.ReportError, match="after --until"):
+        reports.build_report(registry, since=date(2023, 1, 1), until=date(2022, 1, 1))
+
+
+def test_uncertain_dates_count_and_are_flagged(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, feature("x", _removed("2022-03?")))
+    report = reports.build_report(registry)
+    assert _counts(report)["2022-03"] == (1, 0)
+    assert "**2022-03-01..2022-03-31?** · **Object x**" in reports.render(report, "md")
+
+
+# -------------------------------------------------------------------------------- --by
+
+
+def _grouped(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return _registry(
+        tmp_path,
+        feature("a", _removed("2022-01-05"), **ASTANA),
+        feature("b", _removed("2022-01-20"), kind="bust", subject="Nazarbayev"),
+        feature("c", _removed("2022-03-01"), **ALMATY, subject="Nazarbayev"),
+        feature("d", [event("2022-03-02", "erected")], kind="bust", **ASTANA),
+    )
+
+
+def test_by_region_is_a_long_table_zero_filled(tmp_path: Path) -> None:
+    report = reports.build_report(_grouped(tmp_path), by="region", since=date(2022, 1, 1))
+    rows = _csv(reports.render(report, "csv"))
+    assert list(rows[0]) == ["period", "region", "region_name", "removed", "erected"]
+    table = {(r["period"], r["region"]): (r["removed"], r["erected"]) for r in rows}
+    assert len(rows) == 3 * 3  # three months x three regions with counted events
+    assert table["2022-01", "KZ-71"] == ("1", "0")
+    assert table["2022-01", "KZ-33"] == ("1", "0")
+    assert table["2022-02", "KZ-75"] == ("0", "0")
+    assert table["2022-03", "KZ-71"] == ("0", "1")
+    assert {r["region_name"] for r in rows} == {"Astana", "Jetisu Region", "Almaty"}
+
+
+def test_by_kind_and_subject(tmp_path: Path) -> None:
+    registry = _grouped(tmp_path)
+    kind = _csv(
+        reports.render(reports.build_report(registry, by="kind", since=date(2022, 1, 1)), "csv")
+    )
+    assert list(kind[0]) == ["period", "kind", "removed", "erected"]
+    march = {r["kind"]: (r["removed"], r["erected"]) for r in kind if r["period"] == "2022-03"}
+    assert march == {"bust": ("0", "1"), "statue": ("1", "0")}
+    report = reports.build_report(registry, by="subject", since=date(2022, 1, 1))
+    subject = _csv(reports.render(report, "csv"))
+    jan = {r["subject"]: r["removed"] for r in subject if r["period"] == "2022-01"}
+    assert jan == {"Nazarbayev": "1", "Someone": "1"}
+    text = reports.render(report, "md")
+    assert "## By subject" in text and "## Removals per month by subject" in text
+    assert "| Period | Nazarbayev | Someone |" in text
+
+
+def test_markdown_has_rules_summary_table_breakdowns_and_lists(tmp_path: Path) -> None:
+    report = reports.build_report(_grouped(tmp_path), since=date(2022, 1, 1))
+    text = reports.render(report, "md")
+    assert text.startswith("# Removals and new memorials: r.geojson\n\n")
+    assert (
+        "r.geojson (4 objects): 3 removals and 1 erection (new memorials) dated to a single "
+        "month, from 2022-01 to 2022-03. 0 more removals and 0 more erections have a date "
+        "known only roughly"
+    ) not in text  # the rough sentence only appears when there are rough ones
+    assert "3 removals and 1 erection (new memorials) dated to a single month" in text
+    assert "counts when it was toppled" in text  # the rules, in the report itself
+    assert "| 2022-03 | 1 | 1 | 3 | 1 |" in text
+    assert "| Astana (KZ-71) | 1 | 1 | 0 | 0 |" in text
+    assert "| bust | 1 | 1 | 0 | 0 |" in text
+    assert "Charts are drawn when the report is written to a file" in text
+    assert "sources: [example.org](<https://example.org/news/1>)" in text
+
+
+def test_sources_with_publisher_date_and_archive(tmp_path: Path) -> None:
+    source = {
+        "url": "https://tengrinews.kz/a_b",
+        "publisher": "Tengrinews",
+        "published": "2022-01-06",
+        "archived": "https://web.archive.org/web/2022/https://tengrinews.kz/a_b",
+    }
+    registry = _registry(tmp_path, feature("x", _removed("2022-01-05", sources=[source])))
+    report = reports.build_report(registry)
+    md = reports.render(report, "md")
+    assert (
+        "sources: [Tengrinews, 2022-01-06](<https://tengrinews.kz/a_b>) "
+        "([archived](<https://web.archive.org/web/2022/https://tengrinews.kz/a_b>))"
+    ) in md
+    page = reports.render(report, "html")
+    assert (
+        '<a href="https://tengrinews.kz/a_b" rel="noopener noreferrer">Tengrinews, 2022-01-06</a>'
+        in page
+    )
+
+
+# -------------------------------------------------------------------- hostile registry text
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_html_escapes_all_registry_text_and_links_only_web_urls(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "evil.geojson",
+        feature(
+            "e<v>il",
+            [
+                event("2010-01-01", "erected"),
+                event(
+                    "2022-01-05",
+                    "removed",
+                    sources=[
+                        {"url": "javascript:alert(1)", "publisher": HOSTILE},
+                        {"url": 'https://ok.example/"><script>x</script>', "archived": "data:x"},
+                        " JAVASCRIPT:alert(2)",
+                    ],
+                ),
+            ],
+            name=HOSTILE,
+            place=HOSTILE,
+            kind="statue",
+            subject=HOSTILE,
+        ),
+    )
+    registry = read(path)  # unvalidated on purpose: the page must be safe whatever it holds
+    report = reports.build_report(registry, by="subject")
+    page = reports.render(report, "html")
+    assert "<script>" not in page and "<img" not in page.replace("<img alt=", "")
+    assert 'href="javascript' not in page.lower() and 'href=" javascript' not in page.lower()
+    assert 'href="data:' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "e&lt;v&gt;il" in page
+    assert '<a href="https://ok.example/&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in page
+    assert "Content-Security-Policy" in page
+    md = reports.render(report, "md")
+    assert re.findall(r"(?<![\\\]])<", md) == ["<"] * md.count("](<")  # only link brackets
+    assert "](<javascript" not in md.lower() and "(javascript" not in md.lower()
+    assert "\\<script\\>" in md
+
+
+def test_markdown_escapes_table_breaking_text(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, feature("x", _removed("2022-01-05"), subject="A | B\nC"))
+    text = reports.render(reports.build_report(registry, by="subject"), "md")
+    assert "| A \\| B C |" in text
+
+
+# ------------------------------------------------------------------ files and determinism
+
+
+def test_write_reports_writes_all_formats_and_charts_byte_identically(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, *_grouped_features())
+    first = reports.write_reports(registry, tmp_path / "one")
+    second = reports.write_reports(registry, tmp_path / "two")
+    names = [p.name for p in first]
+    assert names == [
+        "report.md",
+        "report.csv",
+        "report.html",
+        "report-cumulative.svg",
+        "report-cumulative.png",
+        "report-per-period.svg",
+        "report-per-period.png",
+    ]
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(names)  # no temp files
+    md = (tmp_path / "one" / "report.md").read_text()
+    assert "![Removals and new memorials so far](report-cumulative.png)" in md
+    assert "(report-per-period.svg)" in md
+    svg = (tmp_path / "one" / "report-cumulative.svg").read_text()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    png = (tmp_path / "one" / "report-cumulative.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+    html_page = (tmp_path / "one" / "report.html").read_text()
+    assert html_page.count('src="data:image/svg+xml;base64,') == 2
+
+
+def _grouped_features() -> list[dict]:
+    return [
+        feature("a", _removed("2022-01-05"), **ASTANA),
+        feature("b", _removed("2022-03-20"), kind="bust"),
+        feature("c", [event("2022-02-02", "erected")], kind="bust", **ALMATY),
+        feature("d", _removed("2022-05~")),
+    ]
+
+
+def test_charts_are_identical_across_processes(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    mine = reports.write_reports(load(path), tmp_path / "here")
+    script = (
+        "import sys; from pathlib import Path; from symbols import reports, registry;"
+        "reports.write_reports(registry.load(sys.argv[1]), Path(sys.argv[2]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "there")], check=True, env=env
+    )
+    for written in mine:
+        assert written.read_bytes() == (tmp_path / "there" / written.name).read_bytes(), (
+            written.name
+        )
+
+
+def test_empty_registry_still_gives_every_file(tmp_path: Path) -> None:
+    registry = _registry(tmp_path, feature("x", [event("2022-01-10", "sighting", "standing")]))
+    written = reports.write_reports(registry, tmp_path / "out")
+    assert len(written) == 7
+    assert (tmp_path / "out" / "report.csv").read_text() == "period,removed,erected\n"
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "no removal or erection is dated to a single month." in md
+
+
+def test_csv_does_not_import_matplotlib(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    script = (
+        "import sys; from symbols import reports, registry;"
+        "r = reports.build_report(registry.load(sys.argv[1]), details=False);"
+        "reports.render(r, 'csv');"
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_report_csv_to_stdout(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    result = CliRunner().invoke(
+        cli, ["report", str(path), "--format", "csv", "--freq", "quarter", "--since", "2022-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "period,removed,erected\n2022-Q1,2,1\n2022-Q2,1,0\n"
+
+
+def test_cli_report_out_md_writes_charts_beside_and_infers_format(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    out = tmp_path / "site" / "kz.md"
+    result = CliRunner().invoke(cli, ["report", str(path), "--out", str(out), "--since", "2022"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "kz-cumulative.png",
+        "kz-cumulative.svg",
+        "kz-per-period.png",
+        "kz-per-period.svg",
+        "kz.md",
+    ]
+    assert "](kz-cumulative.png)" in out.read_text()
+    page = tmp_path / "kz.html"
+    result = CliRunner().invoke(cli, ["report", str(path), "--out", str(page), "--by", "kind"])
+    assert result.exit_code == 0, result.output
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    assert not list(tmp_path.glob("kz-*"))  # HTML embeds its charts
+
+
+def test_cli_report_errors_are_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    result = CliRunner().invoke(cli, ["report", str(path), "--since", "2023", "--until", "2022"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "symbols: --since 2023-12-31 is after --until 2022-12-31"
+    ]
+    result = CliRunner().invoke(cli, ["report", str(path), "--since", "2022-13"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "missing.geojson")])
+    assert result.exit_code == 1 and "file not found" in result.output
+
+
+# -------------------------------------------------------------------------------- changes
+
+
+def _changes_registry(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return write(
+        tmp_path / "r.geojson",
+        feature(
+            "a",
+            [
+                event(
+                    "2010", "erected", sources=[{"url": "https://a.example/1", "published": "2010"}]
+                ),
+                event("2022-01-05", "toppled", recorded="2024-03-02"),
+            ],
+        ),
+        feature(
+            "b",
+            [
+                event(
+                    "2022-02",
+                    "removed",
+                    sources=[
+                        {"url": "https://b.example/1", "published": "2022-02-03"},
+                        {"url": "https://b.example/2", "published": "2024-03-10"},
+                    ],
+                ),
+            ],
+        ),
+        feature("c", [event("2024-03-01", "erected", sources=["https://c.example/1"])]),
+    )
+
+
+def test_changes_uses_recorded_then_published_then_event_date(tmp_path: Path) -> None:
+    registry = load(_changes_registry(tmp_path))
+    rows = reports.changes(registry, since=date(2024, 2, 29))
+    assert [(r.monument.id, r.basis, r.day) for r in rows] == [
+        ("c", "event date", date(2024, 3, 1)),
+        ("a", "recorded", date(2024, 3, 2)),
+        ("b", "published", date(2024, 3, 10)),
+    ]
+    assert [r.monument.id for r in reports.changes(registry, since=date(2024, 3, 1))] == ["a", "b"]
+    assert [
+        r.monument.id for r in reports.changes(registry, date(2024, 2, 1), date(2024, 3, 2))
+    ] == [
+        "c",
+        "a",
+    ]
+
+
+def test_changes_cli_md_and_csv(tmp_path: Path) -> None:
+    path = _changes_registry(tmp_path)
+    result = CliRunner().invoke(cli, ["changes", str(path), "--since", "2024-02"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# Events recorded after 2024-02-29\n\n3 events, oldest")
+    assert (
+        "- **2024-03-02** (recorded 2024-03-02) · **Object a** (a), Taldykorgan, Jetisu Region"
+        " · statue · toppled, dated 2022-01-05 · sources: [example.org](<https://example.org/news/1>)"
+    ) in result.output
+    result = CliRunner().invoke(
+        cli, ["changes", str(path), "--since", "2024-03-05", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = _csv(result.output)
+    assert list(rows[0]) == list(reports.CHANGES_COLUMNS)
+    assert [(r["id"], r["recorded"], r["basis"], r["sources"]) for r in rows] == [
+        ("b", "2024-03-10", "published", "https://b.example/1 https://b.example/2")
+    ]
+    result = CliRunner().invoke(cli, ["changes", str(path)])
+    assert result.exit_code == 2  # --since is required
+
+
+def test_changes_bad_recorded_date_is_a_located_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", feature("a", [event("2020", "erected", recorded="soon")]))
+    with pytest.raises(RegistryError, match=r"feature a: events\[0\]\.recorded: 'soon' is not"):
+        reports.changes(load(path), since=date(2020, 1, 1))
+    result = CliRunner().invoke(cli, ["changes", str(path), "--since", "2020"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+
+
+def test_json_of_builders_is_what_we_think(tmp_path: Path) -> None:
+    # guards the helpers above: the removal event carries the default source
+    data = json.loads(write(tmp_path / "r.geojson", feature("x", _removed("2022"))).read_text())
+    assert data["features"][0]["properties"]["events"][1]["type"] == "removed"

@@ -367,8 +367,8 @@ def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
 
 
 def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
-    """report.md (with its four chart files), report.csv and report.html in ``out_dir``, for
-    ``symbols build``: monthly, every period. Returns the paths written."""
+    """report.md, report.csv and report.html (then the four chart files that report.md shows)
+    in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written."""
     out_dir = Path(out_dir)
     report = build_report(registry)
     charts = draw_charts(report)
@@ -376,9 +376,9 @@ def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
     names = chart_names("report")
     files = {
         out_dir / "report.md": _markdown(doc, "report").encode("utf-8"),
-        **{out_dir / names[key]: data for key, data in charts.items()},
         out_dir / "report.csv": render_csv(report).encode("utf-8"),
         out_dir / "report.html": _html(doc, title(report), charts).encode("utf-8"),
+        **{out_dir / names[key]: data for key, data in charts.items()},
     }
     for path, data in files.items():
         write_atomic(path, data)
