@@ -265,7 +265,8 @@
         iconSize: [20, 20],
         iconAnchor: [10, 10],
         popupAnchor: [0, -8],
-        tooltipAnchor: [10, 0]
+        tooltipAnchor: [10, 0],
+        symbolsCode: c
       }));
     }
     if (this.timeline) {
@@ -310,17 +311,52 @@
       this.addTimebar();
     }
     this.addLayerControl();
-    var bounds = this.data.bounds;
+    var bounds = this.data.bounds || (this.regions && this.regions.getBounds());
     if (bounds) {
-      map.fitBounds(bounds, { paddingTopLeft: [60, 130], paddingBottomRight: [60, 60], maxZoom: 12 });
-    } else if (this.regions) {
-      map.fitBounds(this.regions.getBounds(), { padding: [20, 20] });
+      map.fitBounds(bounds, this.fitPadding());
     }
     this.objects.addTo(map);
     this.sync();
     this.refresh();
     this.expose();
     return this.api;
+  };
+
+  // Room for the boxes in the map's corners, so the first view shows every object uncovered:
+  // a tall box (title with links, layer control, legend) takes room at its side, a wide one
+  // (the time slider) at its edge.
+  Page.prototype.fitPadding = function () {
+    var size = this.map.getSize();
+    var pad = { left: 20, right: 20, top: 20, bottom: 20 };
+    var corners = this.map._controlCorners;
+    Object.keys(corners).forEach(function (name) {
+      var box = corners[name].getBoundingClientRect();
+      if (!box.width || !box.height) {
+        return;
+      }
+      var side = name.indexOf("left") >= 0 ? "left" : "right";
+      var edge = name.indexOf("top") === 0 ? "top" : "bottom";
+      if (box.height > size.y * 0.3) {
+        pad[side] = Math.max(pad[side], box.width + 10);
+      } else {
+        pad[edge] = Math.max(pad[edge], box.height + 10);
+      }
+    });
+    var across = (pad.left + pad.right) / (size.x * 0.7);
+    var down = (pad.top + pad.bottom) / (size.y * 0.7);
+    if (across > 1) {
+      pad.left /= across;
+      pad.right /= across;
+    }
+    if (down > 1) {
+      pad.top /= down;
+      pad.bottom /= down;
+    }
+    return {
+      paddingTopLeft: [pad.left, pad.top],
+      paddingBottomRight: [pad.right, pad.bottom],
+      maxZoom: 12
+    };
   };
 
   Page.prototype.expose = function () {
@@ -335,6 +371,11 @@
     api.statusOf = function (i) {
       var code = self.code[i];
       return code < 0 ? null : { status: self.statuses[code >> 1], certain: !(code & 1) };
+    };
+    // the style a marker has now, read back from its icon
+    api.styleOf = function (i) {
+      var code = self.markers[i].options.icon.options.symbolsCode;
+      return { status: self.statuses[code >> 1], uncertain: !!(code & 1) };
     };
     api.shown = function () {
       return self.objects.getLayers().map(function (m) { return api.ids[m.options.objectIndex]; });
@@ -441,17 +482,21 @@
           var item = null;
           var group = null;
           self.links.forEach(function (link) {
+            var holder;
             if (!link.group || link.group !== group) {
               item = element("li", null, list);
               if (link.group) {
                 item.appendChild(document.createTextNode(link.group + ": "));
               }
+              holder = item;
             } else {
-              item.appendChild(document.createTextNode(" · "));
+              // the separator stays on the line of the link it introduces
+              item.appendChild(document.createTextNode(" "));
+              holder = element("span", "sym-nav-next", item, "· ");
             }
             group = link.group || null;
             var href = safeLink(link.href);
-            var target = element(href ? "a" : "span", null, item, link.text);
+            var target = element(href ? "a" : "span", null, holder, link.text);
             if (href) {
               target.href = href;
             }
@@ -927,7 +972,7 @@
     var Timebar = L.Control.extend({
       onAdd: function () {
         var box = element("form", "sym-box sym-timebar");
-        box.setAttribute("aria-label", "Date");
+        box.setAttribute("aria-label", "Time slider");
         box.addEventListener("submit", function (e) { e.preventDefault(); });
         var row = element("div", "sym-row", box);
         self.playButton = element("button", null, row, "Play");
