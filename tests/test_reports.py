@@ -641,3 +641,72 @@ def test_json_of_builders_is_what_we_think(tmp_path: Path) -> None:
     # guards the helpers above: the removal event carries the default source
     data = json.loads(write(tmp_path / "r.geojson", feature("x", _removed("2022"))).read_text())
     assert data["features"][0]["properties"]["events"][1]["type"] == "removed"
+
+
+def test_markdown_table_folds_quiet_runs_but_csv_keeps_every_period(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("a", _removed("2022-01-15")),
+        feature("b", _removed("2022-03-02")),
+        feature("c", _removed("2022-08-02")),
+    )
+    report = reports.build_report(registry, since=date(2022, 1, 1))
+    text = reports.render(report, "md")
+    assert "| 2022-02 | 0 | 0 | 1 | 0 |" in text  # a run of one stays a row
+    assert "| 2022-04..2022-07 | 0 | 0 | 2 | 0 |" in text
+    assert "Runs of 3 or more months with nothing counted are one row here" in text
+    assert len(_csv(reports.render(report, "csv"))) == 8
+
+
+def test_objects_abroad_are_grouped_by_country_not_unknown(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("amman", _removed("2022-02-02"), lon=35.93, lat=31.95, country="JO", place="Amman"),
+        feature("astana", _removed("2022-02-03"), **ASTANA, place="Astana"),
+    )
+    report = reports.build_report(registry, by="region", since=date(2022, 2, 1))
+    rows = _csv(reports.render(report, "csv"))
+    assert [(r["region"], r["region_name"], r["removed"]) for r in rows] == [
+        ("JO", "", "1"),
+        ("KZ-71", "Astana", "1"),
+    ]
+    text = reports.render(report, "md")
+    assert "| JO (country) | 1 | 0 | 0 | 0 |" in text
+    assert "(astana), Astana · statue" in text  # the place is not repeated as its region
+    assert "(amman), Amman, JO · statue" in text
+
+
+def test_chart_ticks_fall_on_round_periods() -> None:
+    from symbols import _charts
+
+    def ticks(first: date, count: int, freq: str) -> list[str]:
+        start = reports.period_of(first, freq)
+        periods = list(range(start, start + count))
+        return _charts._ticks(periods, [reports.period_label(p, freq) for p in periods], freq)[1]
+
+    assert ticks(date(2022, 1, 1), 5, "month") == [
+        "2022-01",
+        "2022-02",
+        "2022-03",
+        "2022-04",
+        "2022-05",
+    ]
+    assert ticks(date(2022, 2, 1), 24, "month") == [
+        "2022-03", "2022-05", "2022-07", "2022-09", "2022-11", "2023-01",
+        "2023-03", "2023-05", "2023-07", "2023-09", "2023-11", "2024-01",
+    ]  # fmt: skip
+    assert ticks(date(2009, 5, 1), 188, "month") == [str(y) for y in range(2010, 2025, 2)]
+    assert ticks(date(1950, 1, 1), 76 * 4, "quarter") == [str(y) for y in range(1950, 2026, 10)]
+    assert ticks(date(1900, 1, 1), 5, "year") == ["1900", "1901", "1902", "1903", "1904"]
+
+
+def test_charts_say_what_they_leave_out(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path, feature("a", _removed("2022-01-15")), feature("b", _removed("2022"))
+    )
+    charts = reports.draw_charts(reports.build_report(registry, since=date(2022, 1, 1)))
+    assert set(charts) == {"cumulative.svg", "cumulative.png", "per-period.svg", "per-period.png"}
+    svg = charts["per-period.svg"].decode()
+    # matplotlib keeps each text as a comment beside its glyph paths
+    assert "<!-- Not shown: 1 removal and 0 erections whose date is known only roughly" in svg
+    assert "<!-- removed (1) -->" in svg

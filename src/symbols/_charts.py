@@ -6,13 +6,19 @@ bundled font (DejaVu Sans). Imported only when a chart is drawn (matplotlib is s
 from __future__ import annotations
 
 import io
-import math
 from typing import Any
 
 REMOVED_COLOR = "#b2182b"
 ERECTED_COLOR = "#2166ac"
 WIDTH, HEIGHT, DPI = 8.0, 3.6, 100
 MAX_TICKS = 12
+SIDE_BY_SIDE = 36  # up to this many periods, removed and erected bars stand side by side
+PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+STEPS = {
+    "month": (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200),
+    "quarter": (1, 2, 4, 8, 20, 40, 80, 200, 400),
+    "year": (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+}
 
 _RC = {
     "svg.hashsalt": "symbols-report",
@@ -30,8 +36,17 @@ _SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Format": N
 _PNG_METADATA = {"Software": None}
 
 
-def draw(labels: list[str], removed: list[int], erected: list[int], freq: str) -> dict[str, bytes]:
-    """``cumulative.svg|png`` and ``per-period.svg|png`` for the counts per period."""
+def draw(
+    periods: list[int],
+    labels: list[str],
+    removed: list[int],
+    erected: list[int],
+    freq: str,
+    note: str = "",
+) -> dict[str, bytes]:
+    """``cumulative.svg|png`` and ``per-period.svg|png`` for the counts per period (``periods``
+    numbered as in :func:`symbols.reports.period_of`, consecutive, labelled ``labels``);
+    ``note`` is printed small under the chart."""
     import matplotlib
 
     charts: dict[str, bytes] = {}
@@ -40,8 +55,10 @@ def draw(labels: list[str], removed: list[int], erected: list[int], freq: str) -
             figure = _figure()
             axes = figure.add_subplot()
             paint(axes, labels, removed, erected, freq)
-            _finish(axes, labels, freq)
-            figure.tight_layout()
+            _finish(axes, periods, labels, freq)
+            if note:
+                figure.text(0.98, 0.015, note, ha="right", va="bottom", color="#555555", size=8)
+            figure.tight_layout(rect=(0, 0.04 if note else 0, 1, 1))
             charts[f"{name}.svg"] = _save(figure, "svg", _SVG_METADATA)
             charts[f"{name}.png"] = _save(figure, "png", _PNG_METADATA)
     return charts
@@ -80,15 +97,20 @@ def _per_period(
     axes: Any, labels: list[str], removed: list[int], erected: list[int], freq: str
 ) -> None:
     axes.set_title(f"Removals and new memorials per {freq}")
-    width = 0.42 if len(labels) <= 60 else 0.5
-    left = [i - width / 2 for i in range(len(labels))]
-    right = [i + width / 2 for i in range(len(labels))]
-    axes.bar(left, removed, width, color=REMOVED_COLOR, label=f"removed ({sum(removed)})")
-    axes.bar(right, erected, width, color=ERECTED_COLOR, label=f"erected ({sum(erected)})")
+    x = range(len(labels))
+    removed_label, erected_label = f"removed ({sum(removed)})", f"erected ({sum(erected)})"
+    if len(labels) <= SIDE_BY_SIDE:
+        width = 0.4
+        left, right = [i - width / 2 for i in x], [i + width / 2 for i in x]
+        axes.bar(left, removed, width, color=REMOVED_COLOR, label=removed_label)
+        axes.bar(right, erected, width, color=ERECTED_COLOR, label=erected_label)
+    else:  # too many periods for pairs of bars: stack them
+        axes.bar(x, removed, 0.85, color=REMOVED_COLOR, label=removed_label)
+        axes.bar(x, erected, 0.85, bottom=removed, color=ERECTED_COLOR, label=erected_label)
     axes.set_ylabel(f"per {freq}")
 
 
-def _finish(axes: Any, labels: list[str], freq: str) -> None:
+def _finish(axes: Any, periods: list[int], labels: list[str], freq: str) -> None:
     from matplotlib.ticker import MaxNLocator
 
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -109,11 +131,27 @@ def _finish(axes: Any, labels: list[str], freq: str) -> None:
         return
     top = axes.get_ylim()[1]
     axes.set_ylim(0, max(1.0, top * 1.05))
-    step = max(1, math.ceil(len(labels) / MAX_TICKS))
-    ticks = list(range(0, len(labels), step))
-    axes.set_xticks(ticks, [labels[i] for i in ticks])
+    ticks, names = _ticks(periods, labels, freq)
+    axes.set_xticks(ticks, names)
     axes.set_xlim(-0.6, len(labels) - 0.4)
     axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False)
+
+
+def _ticks(periods: list[int], labels: list[str], freq: str) -> tuple[list[int], list[str]]:
+    """At most MAX_TICKS ticks on round periods: every month, quarter, half year, then every
+    year, 2, 5, 10... years (labelled by the year alone)."""
+    per_year = PER_YEAR[freq]
+    ticks: list[int] = []
+    step = 1
+    for step in STEPS[freq]:
+        ticks = [i for i, p in enumerate(periods) if p % step == 0]
+        if len(ticks) <= MAX_TICKS:
+            break
+    if not ticks:  # fewer periods than one step: label them all
+        return list(range(len(labels))), labels
+    if step >= per_year:
+        return ticks, [str(periods[i] // per_year) for i in ticks]
+    return ticks, [labels[i] for i in ticks]
 
 
 def _save(figure: Any, fmt: str, metadata: dict[str, Any]) -> bytes:

@@ -41,6 +41,7 @@ FORMATS: tuple[str, ...] = ("md", "csv", "html")
 GROUPINGS: tuple[str, ...] = ("region", "kind", "subject")
 CHARTS: tuple[str, ...] = ("cumulative", "per-period")
 UNKNOWN = "(unknown)"
+QUIET_RUN = 3  # Markdown and HTML tables show this many empty periods in a row as one row
 
 RULES: tuple[str, ...] = (
     "A removal is the first time an object goes from standing (or damaged) to gone: toppled, "
@@ -131,6 +132,7 @@ class Report:
     group_of: dict[str, str | None] = field(default_factory=dict)  # object id -> --by group
     regions: dict[str, str | None] = field(default_factory=dict)  # object id -> region code
     region_names: dict[str, str] = field(default_factory=dict)  # region code -> English name
+    # regions: a country code (no "-") stands for an object in a country without region data
 
     @property
     def labels(self) -> list[str]:
@@ -143,7 +145,9 @@ class Report:
         if not code:
             return UNKNOWN
         name = self.region_names.get(code)
-        return f"{name} ({code})" if name else code
+        if name:
+            return f"{name} ({code})"
+        return code if "-" in code else f"{code} (country)"
 
 
 def occurrences(registry: Iterable[Monument], freq: str) -> list[Occurrence]:
@@ -238,7 +242,17 @@ def _group_key(report: Report, by: str) -> Callable[[Monument], str | None]:
 
 
 def _regions(registry: Registry) -> dict[str, str | None]:
-    return registry.regions
+    """Each object's region code; for a country whose regions are not known, its country
+    code (``JO``), so that objects abroad are not lumped together as unknown."""
+    regions = registry.regions
+    result = {}
+    for monument in registry.features:
+        code = regions.get(monument.id)
+        if not code:
+            country = monument.properties.get("country")
+            code = country if isinstance(country, str) and country else None
+        result[monument.id] = code
+    return result
 
 
 def _region_names() -> dict[str, str]:
@@ -348,7 +362,17 @@ def draw_charts(report: Report) -> dict[str, bytes]:
     """``cumulative.svg``, ``cumulative.png``, ``per-period.svg``, ``per-period.png``."""
     from . import _charts
 
-    return _charts.draw(report.labels, report.removed, report.erected, report.freq)
+    rough_removed = len(report.of("removed", rough=True))
+    rough_erected = len(report.of("erected", rough=True))
+    note = ""
+    if rough_removed or rough_erected:
+        note = (
+            f"Not shown: {_n(rough_removed, 'removal')} and {_n(rough_erected, 'erection')} "
+            f"whose date is known only roughly (listed in the report)."
+        )
+    return _charts.draw(
+        report.periods, report.labels, report.removed, report.erected, report.freq, note
+    )
 
 
 def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
@@ -459,14 +483,17 @@ def document(report: Report) -> list[Block]:
     doc: list[Block] = [("h1", title(report)), ("p", summary(report))]
     doc += [("h2", "How this report counts"), ("ul", rules(report))]
     doc.append(("h2", f"Per {report.freq}"))
-    total_removed = total_erected = 0
-    rows = []
-    for label, removed, erected in zip(report.labels, report.removed, report.erected, strict=True):
-        total_removed += removed
-        total_erected += erected
-        rows.append([label, removed, erected, total_removed, total_erected])
+    rows = _period_rows(report)
     header = ["Period", "Removed", "Erected", "Removed, cumulative", "Erected, cumulative"]
     doc.append(("table", header, rows) if rows else ("p", "Nothing to count."))
+    if len(rows) < len(report.periods):
+        doc.append(
+            (
+                "p",
+                f"Runs of {QUIET_RUN} or more {report.freq}s with nothing counted are "
+                "one row here; the CSV report has every period.",
+            )
+        )
     doc.append(("charts",))
     region_of = _region_labels(report)
     breakdowns: list[tuple[str, Callable[[Occurrence], str | None]]] = [
@@ -494,6 +521,32 @@ def document(report: Report) -> list[Block]:
     doc.append(("p", f"Not counted in any {report.freq}: each date range spans more than one."))
     doc.append(_entries(report, report.rough, "None.", what=True))
     return doc
+
+
+def _period_rows(report: Report) -> list[list]:  # type: ignore[type-arg]
+    """Label, removed, erected and both running totals per period; a run of QUIET_RUN or more
+    periods with nothing counted becomes one row labelled ``first..last``."""
+    rows: list[list] = []  # type: ignore[type-arg]
+    quiet: list[str] = []
+    total_removed = total_erected = 0
+
+    def flush() -> None:
+        if len(quiet) >= QUIET_RUN:
+            rows.append([f"{quiet[0]}..{quiet[-1]}", 0, 0, total_removed, total_erected])
+        else:
+            rows.extend([label, 0, 0, total_removed, total_erected] for label in quiet)
+        quiet.clear()
+
+    for label, removed, erected in zip(report.labels, report.removed, report.erected, strict=True):
+        if not removed and not erected:
+            quiet.append(label)
+            continue
+        flush()
+        total_removed += removed
+        total_erected += erected
+        rows.append([label, removed, erected, total_removed, total_erected])
+    flush()
+    return rows
 
 
 def _cross_tables(report: Report) -> list[Block]:
@@ -534,7 +587,9 @@ def _entries(report: Report, items: list[Occurrence], empty: str, what: bool = F
         if not isinstance(place, str):
             place = None
         region = short.get(regions.get(monument.id))
-        where = f"{place}, {region}" if place and region else place or region or ""
+        where = (
+            f"{place}, {region}" if place and region and region != place else place or region or ""
+        )
         how, sources = describe(o)
         lead = spans.get((o.earliest, o.latest))
         if lead is None:
@@ -910,7 +965,7 @@ def _changes_csv(rows: list[Recorded], regions: dict[str, str | None]) -> str:
                 m.id,
                 m.name,
                 m.prop("place") or "",
-                regions.get(m.id) or "",
+                regions.get(m.id) or m.prop("country") or "",
                 event.type,
                 event.date,
                 event.status or "",
@@ -928,8 +983,10 @@ def _changes_markdown(rows: list[Recorded], since: date, regions: dict[str, str 
     entries = []
     for rec in rows:
         m = rec.monument
-        place, region = m.prop("place"), regions.get(m.id)
-        where = f"{place}, {region}" if place and region else place or region or ""
+        place, region = m.prop("place"), regions.get(m.id) or m.prop("country")
+        where = (
+            f"{place}, {region}" if place and region and place != region else place or region or ""
+        )
         entries.append(
             Entry(
                 rec.day.isoformat(),
