@@ -525,6 +525,18 @@ def test_cli_report_csv_to_stdout(tmp_path: Path) -> None:
     assert result.output == "period,removed,erected\n2022-Q1,2,1\n2022-Q2,1,0\n"
 
 
+def test_cli_since_a_year_or_month_starts_at_its_first_period(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    for since, first in (("2022", "2022-Q1"), ("2022-05", "2022-Q2"), ("2022-05-31", "2022-Q2")):
+        args = ["report", str(path), "--format", "csv", "--freq", "quarter", "--since", since]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[1].startswith(f"{first},"), since
+    args = ["report", str(path), "--format", "csv", "--since", "2022", "--until", "2022-02"]
+    result = CliRunner().invoke(cli, args)
+    assert result.output == "period,removed,erected\n2022-01,1,0\n2022-02,0,1\n"
+
+
 def test_cli_report_out_md_writes_charts_beside_and_infers_format(tmp_path: Path) -> None:
     path = write(tmp_path / "r.geojson", *_grouped_features())
     out = tmp_path / "site" / "kz.md"
@@ -550,9 +562,11 @@ def test_cli_report_errors_are_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["report", str(path), "--since", "2023", "--until", "2022"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "symbols: --since 2023-12-31 is after --until 2022-12-31"
+        "symbols: --since 2023-01-01 is after --until 2022-12-31"
     ]
     result = CliRunner().invoke(cli, ["report", str(path), "--since", "2022-13"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(cli, ["report", str(path), "--since", "2022-02-30"])
     assert result.exit_code == 2
     result = CliRunner().invoke(cli, ["report", str(tmp_path / "missing.geojson")])
     assert result.exit_code == 1 and "file not found" in result.output

@@ -32,8 +32,10 @@ _RC = {
     "axes.titlelocation": "left",
     "path.simplify": False,
 }
-_SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Format": None}
-_PNG_METADATA = {"Software": None}
+_METADATA: dict[str, dict[str, Any]] = {
+    "svg": {"Date": None, "Creator": None, "Contributor": None, "Format": None},
+    "png": {"Software": None},
+}
 
 
 def draw(
@@ -43,10 +45,11 @@ def draw(
     erected: list[int],
     freq: str,
     note: str = "",
+    formats: tuple[str, ...] = ("svg", "png"),
 ) -> dict[str, bytes]:
     """``cumulative.svg|png`` and ``per-period.svg|png`` for the counts per period (``periods``
     numbered as in :func:`symbols.reports.period_of`, consecutive, labelled ``labels``);
-    ``note`` is printed small under the chart."""
+    ``note`` is printed small under the chart. ``formats``: any of svg, png."""
     import matplotlib
 
     charts: dict[str, bytes] = {}
@@ -59,8 +62,8 @@ def draw(
             if note:
                 figure.text(0.98, 0.015, note, ha="right", va="bottom", color="#555555", size=8)
             figure.tight_layout(rect=(0, 0.04 if note else 0, 1, 1))
-            charts[f"{name}.svg"] = _save(figure, "svg", _SVG_METADATA)
-            charts[f"{name}.png"] = _save(figure, "png", _PNG_METADATA)
+            for fmt in formats:
+                charts[f"{name}.{fmt}"] = _save(figure, fmt, _METADATA[fmt])
     return charts
 
 
@@ -104,9 +107,14 @@ def _per_period(
         left, right = [i - width / 2 for i in x], [i + width / 2 for i in x]
         axes.bar(left, removed, width, color=REMOVED_COLOR, label=removed_label)
         axes.bar(right, erected, width, color=ERECTED_COLOR, label=erected_label)
-    else:  # too many periods for pairs of bars: stack them
-        axes.bar(x, removed, 0.85, color=REMOVED_COLOR, label=removed_label)
-        axes.bar(x, erected, 0.85, bottom=removed, color=ERECTED_COLOR, label=erected_label)
+    else:  # too many periods for pairs of bars: stack them, one filled outline per series
+        edges = [i - 0.5 for i in range(len(labels) + 1)]
+        stacked = [r + e for r, e in zip(removed, erected, strict=True)]
+        style = {"fill": True, "lw": 0}
+        axes.stairs(removed, edges, color=REMOVED_COLOR, label=removed_label, **style)
+        axes.stairs(
+            stacked, edges, baseline=removed, color=ERECTED_COLOR, label=erected_label, **style
+        )
     axes.set_ylabel(f"per {freq}")
 
 

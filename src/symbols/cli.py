@@ -112,6 +112,15 @@ def status(registry: Path | None, as_of, fmt: str) -> None:  # type: ignore[no-u
     click.echo(listing.render(rows, fmt, day), nl=False)
 
 
+class _FirstDayType(_DayType):
+    """DAY, except that YYYY-MM and YYYY mean the first day of that month or year (--since)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        day = super().convert(value, param, ctx)
+        return dates.parse(value).earliest if isinstance(value, str) else day
+
+
+FIRST_DAY = _FirstDayType()
 _REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html"}
 
 
@@ -135,7 +144,9 @@ _REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "htm
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write here (Markdown: with SVG and PNG charts beside it) instead of standard output.",
 )
-@click.option("--since", type=DAY, help="First period: the one containing this date.")
+@click.option(
+    "--since", type=FIRST_DAY, help="First period: the one containing this date (2022: January)."
+)
 @click.option("--until", type=DAY, help="Last period: the one containing this date.")
 @click.option(
     "--by",

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html import escape
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
@@ -195,7 +196,7 @@ def build_report(
         return (low is None or period >= low) and (high is None or period <= high)
 
     counted = [o for o in found if o.period is not None and selected(o.period)]
-    counted.sort(key=lambda o: (o.earliest, o.latest, o.what == "erected", o.monument.id))
+    counted.sort(key=itemgetter(0, 1))  # oldest first; ties stay in registry order
     window_start = period_start(low, freq) if low is not None else dates.MIN_DAY
     window_end = period_end(high, freq) if high is not None else dates.MAX_DAY
     rough = [
@@ -203,7 +204,7 @@ def build_report(
         for o in found
         if o.period is None and o.earliest <= window_end and o.latest >= window_start
     ]
-    rough.sort(key=lambda o: (o.what == "erected", o.earliest, o.latest, o.monument.id))
+    rough.sort(key=lambda o: (o.what == "erected", o.earliest, o.latest))
 
     used = [o.period for o in counted if o.period is not None]
     first = low if low is not None else min(used, default=high)
@@ -326,7 +327,7 @@ def render(report: Report, fmt: str, chart_stem: str | None = None) -> str:
     if fmt == "md":
         return _markdown(document(report), chart_stem)
     if fmt == "html":
-        return _html(document(report), title(report), draw_charts(report))
+        return _html(document(report), title(report), draw_charts(report, ("svg",)))
     raise ReportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -358,8 +359,9 @@ def chart_names(stem: str) -> dict[str, str]:
     return {f"{c}.{ext}": f"{stem}-{c}.{ext}" for c in CHARTS for ext in ("svg", "png")}
 
 
-def draw_charts(report: Report) -> dict[str, bytes]:
-    """``cumulative.svg``, ``cumulative.png``, ``per-period.svg``, ``per-period.png``."""
+def draw_charts(report: Report, formats: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
+    """``cumulative.svg``, ``cumulative.png``, ``per-period.svg``, ``per-period.png`` (those of
+    ``formats``)."""
     from . import _charts
 
     rough_removed = len(report.of("removed", rough=True))
@@ -371,7 +373,7 @@ def draw_charts(report: Report) -> dict[str, bytes]:
             f"whose date is known only roughly (listed in the report)."
         )
     return _charts.draw(
-        report.periods, report.labels, report.removed, report.erected, report.freq, note
+        report.periods, report.labels, report.removed, report.erected, report.freq, note, formats
     )
 
 
