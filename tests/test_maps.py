@@ -31,7 +31,7 @@ from symbols._mapdata import (  # noqa: E402
     status_code,
     timeline_payload,
 )
-from symbols._mappage import ASSETS, embed_json  # noqa: E402
+from symbols._mappage import ASSETS, FRAME, embed_json, render_frame  # noqa: E402
 from symbols.cli import cli  # noqa: E402
 from symbols.errors import DateError  # noqa: E402
 from symbols.listing import status_rows  # noqa: E402
@@ -52,16 +52,13 @@ def sample_path(tmp_path: Path) -> Path:
 
 
 def data_block(page: str) -> dict:
-    match = re.search(
-        r'<script type="([^"]+)" id="symbols-data"( data-encoding="([^"]+)")?>(.*?)</script>',
-        page,
-        re.S,
-    )
+    match = re.search(r'<script ([^>]*)id="symbols-data"[^>]*>(.*?)</script>', page, re.S)
     assert match, "no data block"
-    if match[3] == "deflate-base64":
-        return json.loads(zlib.decompress(base64.b64decode(match[4])))
-    assert match[1] == "application/json"
-    return json.loads(match[4])
+    if 'data-encoding="deflate-base64"' in match[1]:
+        assert 'type="text/plain"' in match[1]
+        return json.loads(zlib.decompress(base64.b64decode(match[2])))
+    assert match[1] == 'type="application/json" '
+    return json.loads(match[2])
 
 
 def lookup(steps: list[int], day: int) -> int:
@@ -163,9 +160,18 @@ def test_hostile_text_lands_only_escaped(tmp_path: Path) -> None:
         assert "<title>Title &lt;/script&gt;" in page
         # the only <script> elements are the pinned assets, the data block and the page script
         assert page.count("<script") == len([a for a in ASSETS if a.path.endswith(".js")]) + 2
+        assert "49" not in page.split("<script")[0]  # {{ 7*7 }} was not a template
         data = data_block(page)
         assert data["title"] == f"Title {HOSTILE}"
+        assert page.count("Symbols.start(") == 1  # @@script@@ in the data stayed text
         assert data["d"][0][1].startswith("Name </script>")
+
+
+def test_the_shipped_frame_is_what_folium_renders() -> None:
+    shipped = (ROOT / "src" / "symbols" / "assets" / FRAME).read_text(encoding="utf-8")
+    assert render_frame() == shipped, "run `python -m symbols._mappage` to render it again"
+    assert render_frame() == render_frame()
+    assert re.findall(r"var (\w+) = L\.", shipped) == ["map_3", "tile_layer_4"]
 
 
 def test_pages_are_deterministic(sample_path: Path) -> None:

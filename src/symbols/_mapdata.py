@@ -122,17 +122,29 @@ def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any
     }
 
 
+_TEXTS = ("name:kk", "name:ru", "subject", "place", "location_precision", "notes")
+
+
 def _details(m: Monument, region: str | None) -> list[Any]:
     """The popup's contents: [id, name, name:kk, name:ru, subject, place, region, precision,
     notes, events]; an event is [date as written, type, status (sightings), note, first day,
-    sources]; a source is [url, title, publisher, published, archived]."""
+    sources]; a source is [url, title, publisher, published, archived], without trailing nulls."""
     events = []
     for event in m.events:
         if event.when is None or event.type not in EVENT_TYPES:
             continue
-        sources = [
-            _trim([s.url, s.title, s.publisher, s.published, s.archived]) for s in event.sources
-        ]
+        sources = []
+        for s in event.sources:
+            if s.archived is not None:
+                sources.append([s.url, s.title, s.publisher, s.published, s.archived])
+            elif s.published is not None:
+                sources.append([s.url, s.title, s.publisher, s.published])
+            elif s.publisher is not None:
+                sources.append([s.url, s.title, s.publisher])
+            elif s.title is not None:
+                sources.append([s.url, s.title])
+            else:
+                sources.append([s.url])
         events.append(
             [
                 event.date,
@@ -143,24 +155,10 @@ def _details(m: Monument, region: str | None) -> list[Any]:
                 sources,
             ]
         )
-    return [
-        m.id,
-        m.name,
-        m.prop("name:kk"),
-        m.prop("name:ru"),
-        m.prop("subject"),
-        m.prop("place"),
-        region,
-        m.prop("location_precision"),
-        m.prop("notes"),
-        events,
-    ]
-
-
-def _trim(values: list[Any]) -> list[Any]:
-    while values and values[-1] is None:
-        values.pop()
-    return values
+    kk, ru, subject, place, precision, notes = (
+        v if isinstance(v, str) else None for v in map(m.properties.get, _TEXTS)
+    )
+    return [m.id, m.name, kk, ru, subject, place, region, precision, notes, events]
 
 
 def _bounds(monuments: Iterable[Monument]) -> list[list[float]] | None:

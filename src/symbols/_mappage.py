@@ -1,12 +1,19 @@
-"""A map page as a Folium element tree: pinned Leaflet assets, one map, one tile layer, and the
-element that embeds the data block and the page script (``assets/symbols-map.js``).
+"""A map page: a frame that Folium renders, filled with one page's data.
+
+The frame is a Folium element tree (a ``folium.Map`` subclass, a ``folium.TileLayer``, and
+elements for the pinned assets and the page script) rendered with ``@@slot@@`` markers where a
+page's title, data block, style and script go. Folium is slow to import (it pulls in pandas);
+so the frame is rendered once, shipped as ``assets/page-frame.html``, and each page only fills
+the slots (``python -m symbols._mappage`` renders it again; a test checks that the shipped frame
+is what Folium renders). Slots are filled in one pass after rendering, so no registry text ever
+goes through a Jinja template.
 
 Folium's own defaults (Bootstrap, jQuery, Font Awesome, awesome-markers from four CDNs) are not
-loaded: :class:`_Map` declares no default assets, and :data:`ASSETS` lists the only files a page
+loaded: the map declares no default assets, and :data:`ASSETS` lists the only files a page
 fetches besides map tiles, each pinned by version and Subresource Integrity hash.
 
 Folium names elements after random ids; :func:`_number` renames every element of the tree from a
-counter just before rendering, so one registry always gives the same bytes.
+counter before rendering, so the frame, and so every page, is the same for the same input.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,6 +40,9 @@ TILES_ATTRIBUTION = (
 #: Pages whose data block is bigger than this embed it deflated and base64-encoded (the page
 #: inflates it with the browser's DecompressionStream); smaller ones stay readable JSON.
 COMPRESS_ABOVE = 1_000_000
+COMPRESS_LEVEL = 3  # of 9: a fifth of the JSON's size, at a tenth of level 9's time
+FRAME = "page-frame.html"
+_SLOT = re.compile(r"@@(title|style|data|script)@@")
 
 
 @dataclass(frozen=True)
@@ -100,17 +111,39 @@ def embed_json(value: Any) -> str:
 
 def render_page(title: str, payload: dict[str, Any], compress: bool | None = None) -> str:
     """The whole HTML page for ``payload`` (see :mod:`symbols._mapdata`)."""
+    data, encoding = _encode(payload, compress)
+    kind = (
+        'type="application/json"'
+        if encoding is None
+        else f'type="text/plain" data-encoding="{encoding}"'
+    )
+    block = f'<script {kind} id="symbols-data">{data}</script>'
+    values = {
+        "title": html.escape(title),
+        "style": _asset_text("symbols-map.css"),
+        "data": block,
+        "script": _asset_text("symbols-map.js"),
+    }
+    return _SLOT.sub(lambda slot: values[slot[1]], _frame())
+
+
+@cache
+def _frame() -> str:
+    return resources.files("symbols").joinpath("assets", FRAME).read_text(encoding="utf-8")
+
+
+def render_frame() -> str:
+    """The frame as Folium renders it now (what ``assets/page-frame.html`` must hold)."""
     import folium
 
     kinds = _element_classes()
-    data, encoding = _encode(payload, compress)
-    page = kinds.Page(title)
-    kinds.Assets(title).add_to(page)
-    bounds = payload.get("bounds") or [[40.0, 46.0], [56.0, 88.0]]
-    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    leaflet_map = kinds.Map(location=center, tiles=None, zoom_start=5)
+    page = kinds.Page()
+    kinds.Assets().add_to(page)
+    page.html.add_child(kinds.Raw("@@data@@"), name="data")
+    leaflet_map = kinds.Map(location=[48.0, 67.0], tiles=None, zoom_start=5)
+    # the page script fits the view to the objects; these only set the zoom range
     leaflet_map.leaflet_options = {
-        "center": center,
+        "center": [48.0, 67.0],
         "zoom": 5,
         "minZoom": 2,
         "maxZoom": 18,
@@ -121,19 +154,29 @@ def render_page(title: str, payload: dict[str, Any], compress: bool | None = Non
     tiles = folium.TileLayer(
         tiles=TILES, attr=TILES_ATTRIBUTION, name="OpenStreetMap", max_zoom=19
     ).add_to(leaflet_map)
-    kinds.Objects(data, encoding, tiles).add_to(leaflet_map)
+    kinds.Start(tiles).add_to(leaflet_map)
     _number(page)
     return page.render()
 
 
 @cache
 def _element_classes() -> Any:
-    """The page's element types, defined once (Folium is imported only when a page is made)."""
+    """The frame's element types (Folium is imported only to render the frame)."""
     import types
 
     import folium
     from branca.element import Element, Figure, MacroElement
     from folium.template import Template
+
+    class Raw(Element):
+        """Text put into the page as it is, not through a template."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs: Any) -> str:
+            return self.text
 
     class Page(Figure):
         _template = Template(
@@ -141,7 +184,7 @@ def _element_classes() -> Any:
             '<html lang="en">\n'
             "<head>\n"
             '<meta charset="utf-8">\n'
-            "<title>{{ this.title }}</title>\n"
+            "<title>@@title@@</title>\n"
             "{{ this.header.render(**kwargs) }}\n"
             "</head>\n"
             "<body>\n"
@@ -153,8 +196,8 @@ def _element_classes() -> Any:
             "</html>\n"
         )
 
-        def __init__(self, page_title: str) -> None:
-            super().__init__(title=html.escape(page_title))
+        def __init__(self) -> None:
+            super().__init__()
             self.header._children.clear()  # Figure's http-equiv meta: <meta charset> says it
 
     class Assets(MacroElement):
@@ -172,23 +215,21 @@ def _element_classes() -> Any:
             '"></script>\n'
             "{% endif %}"
             "{% endfor %}"
-            "<style>{{ this.css }}</style>\n"
+            "<style>@@style@@</style>\n"
             "{% endmacro %}"
             "{% macro html(this, kwargs) %}"
             '<p class="symbols-offline-note" role="alert">The map library could not be '
             "loaded from {{ this.cdn }}: this page needs a network connection that reaches it."
             "</p>\n"
-            "<noscript><p>{{ this.title }}: this map needs JavaScript.</p></noscript>\n"
+            "<noscript><p>@@title@@: this map needs JavaScript.</p></noscript>\n"
             "{% endmacro %}"
         )
 
-        def __init__(self, page_title: str) -> None:
+        def __init__(self) -> None:
             super().__init__()
             self._name = "Assets"
             self.assets = ASSETS
             self.cdn = CDN
-            self.css = _asset_text("symbols-map.css")
-            self.title = html.escape(page_title)
 
     class Map(folium.Map):
         default_js: list[tuple[str, str]] = []
@@ -203,29 +244,22 @@ def _element_classes() -> Any:
             "{% endmacro %}"
         )
 
-    class Objects(MacroElement):
+    class Start(MacroElement):
+        """The page script, then its start with the map and tile layer it draws on."""
+
         _template = Template(
-            "{% macro html(this, kwargs) %}"
-            '<script type="{{ this.data_type }}" id="symbols-data"'
-            '{% if this.encoding %} data-encoding="{{ this.encoding }}"{% endif %}>'
-            "{{ this.data }}</script>\n"
-            "{% endmacro %}"
             "{% macro script(this, kwargs) %}"
-            "{{ this.code }}\n"
+            "@@script@@\n"
             "Symbols.start({{ this._parent.get_name() }}, {{ this.tiles.get_name() }});\n"
             "{% endmacro %}"
         )
 
-        def __init__(self, data: str, encoding: str | None, tiles: Element) -> None:
+        def __init__(self, tiles: Element) -> None:
             super().__init__()
-            self._name = "Objects"
-            self.data = data
-            self.encoding = encoding
-            self.data_type = "application/json" if encoding is None else "text/plain"
-            self.code = _asset_text("symbols-map.js")
+            self._name = "Start"
             self.tiles = tiles
 
-    return types.SimpleNamespace(Page=Page, Assets=Assets, Map=Map, Objects=Objects)
+    return types.SimpleNamespace(Raw=Raw, Page=Page, Assets=Assets, Map=Map, Start=Start)
 
 
 def _encode(payload: dict[str, Any], compress: bool | None) -> tuple[str, str | None]:
@@ -235,7 +269,7 @@ def _encode(payload: dict[str, Any], compress: bool | None) -> tuple[str, str | 
     if not compress:
         return text, None
     # zlib, not gzip: gzip's header carries a timestamp, and the page must not change
-    packed = zlib.compress(orjson.dumps(payload), 9)
+    packed = zlib.compress(orjson.dumps(payload), COMPRESS_LEVEL)
     return base64.b64encode(packed).decode("ascii"), "deflate-base64"
 
 
@@ -256,3 +290,14 @@ def _number(root: Any) -> None:
     visit(root)
     for part in (root.header, root.html, root.script):
         visit(part)
+
+
+def main() -> None:
+    """Render the frame again into the package's assets (after changing it or Folium)."""
+    path = Path(str(resources.files("symbols").joinpath("assets", FRAME)))
+    path.write_text(render_frame(), encoding="utf-8")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

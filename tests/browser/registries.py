@@ -135,7 +135,10 @@ def sample(path: Path) -> Path:
 
 
 PWN = "window.__pwned = (window.__pwned || 0) + 1"
-HOSTILE = f'</script><script>{PWN}</script><img src=x onerror="{PWN}"><b>bold</b>&amp;'
+HOSTILE = (
+    f'</script><script>{PWN}</script><img src=x onerror="{PWN}"><b>bold</b>&amp;'
+    "{{ 7*7 }}{% if x %}@@script@@"
+)
 
 
 def hostile_features() -> list[dict[str, Any]]:
