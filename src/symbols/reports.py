@@ -15,6 +15,7 @@ three for ``symbols build``. :func:`changes` lists the events recorded after a d
 from __future__ import annotations
 
 import base64
+import calendar
 import contextlib
 import csv
 import gc
@@ -25,7 +26,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from html import escape
 from operator import itemgetter
 from pathlib import Path
@@ -94,11 +95,9 @@ def period_start(period: int, freq: str) -> date:
 
 
 def period_end(period: int, freq: str) -> date:
-    if period_start(period, freq).year == 9999 and (freq == "year" or period % 4 == 3):
-        return dates.MAX_DAY
-    if freq == "year":
-        return date(period, 12, 31)
-    return period_start(period + 1, freq) - timedelta(days=1)
+    start = period_start(period, freq)
+    month = {"month": start.month, "quarter": start.month + 2}.get(freq, 12)
+    return date(start.year, month, calendar.monthrange(start.year, month)[1])
 
 
 # --------------------------------------------------------------------------------- counting
@@ -396,16 +395,18 @@ def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
     """report.md, report.csv and report.html (then the four chart files that report.md shows)
     in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written."""
     out_dir = Path(out_dir)
-    report = build_report(registry)
-    charts = draw_charts(report)
-    doc = document(report)
-    names = chart_names("report")
-    files = {
-        out_dir / "report.md": _markdown(doc, "report").encode("utf-8"),
-        out_dir / "report.csv": render_csv(report).encode("utf-8"),
-        out_dir / "report.html": _html(doc, title(report), charts).encode("utf-8"),
-        **{out_dir / names[key]: data for key, data in charts.items()},
-    }
+    with quick():
+        report = build_report(registry)
+        charts = draw_charts(report)
+        doc = document(report)
+        names = chart_names("report")
+        files = {
+            out_dir / "report.md": _markdown(doc, "report").encode("utf-8"),
+            out_dir / "report.csv": render_csv(report).encode("utf-8"),
+            out_dir / "report.html": _html(doc, title(report), charts).encode("utf-8"),
+            **{out_dir / names[key]: data for key, data in charts.items()},
+        }
+        del doc, report
     for path, data in files.items():
         write_atomic(path, data)
     return list(files)
@@ -520,7 +521,8 @@ def document(report: Report) -> list[Block]:
     doc.append(("h2", "New memorials (erections)"))
     doc.append(_entries(report, report.of("erected"), "No erection is dated to a single period."))
     doc.append(("h2", "Date known only roughly"))
-    doc.append(("p", f"Not counted in any {report.freq}: each date range spans more than one."))
+    unit = report.freq
+    doc.append(("p", f"Not counted in any {unit}: each date range spans more than one {unit}."))
     doc.append(_entries(report, report.rough, "None.", what=True))
     return doc
 
