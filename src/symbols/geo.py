@@ -121,21 +121,89 @@ def regions_at(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]
 
 # --- names -------------------------------------------------------------------------------------
 
-_LATIN_SPECIAL = str.maketrans({"ş": "sh", "š": "sh", "ç": "ch", "č": "ch", "ž": "zh", "ı": "i",
-                                "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "ë": "e", "ё": "е"})
-_CYRILLIC = str.maketrans({
-    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "ґ": "g", "д": "d", "е": "e",
-    "є": "ie", "ж": "zh", "з": "z", "и": "i", "й": "i", "і": "i", "ј": "i", "к": "k", "қ": "k",
-    "л": "l", "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s",
-    "т": "t", "у": "u", "ұ": "u", "ү": "u", "ў": "u", "ф": "f", "х": "h", "ҳ": "h", "һ": "h",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu",
-    "я": "ia", "ҷ": "j", "ҡ": "k",
-})
-_FOLDS = [(re.compile(a), b) for a, b in [
-    (r"[^a-z0-9]", ""), (r"dzh|zh|dj", "j"), (r"kh|x", "h"), (r"gh", "g"), (r"q", "k"),
-    (r"ou", "u"), (r"y", "i"), (r"w", "v"), (r"(?:^|(?<=[aeiou]))i(?=[aeiou])", ""),
-    (r"(.)\1+", r"\1"),
-]]
+_LATIN_SPECIAL = str.maketrans(
+    {
+        "ş": "sh",
+        "š": "sh",
+        "ç": "ch",
+        "č": "ch",
+        "ž": "zh",
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ß": "ss",
+        "ë": "e",
+        "ё": "е",
+    }
+)
+_CYRILLIC = str.maketrans(
+    {
+        "а": "a",
+        "ә": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "ғ": "g",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "ie",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "i",
+        "і": "i",
+        "ј": "i",
+        "к": "k",
+        "қ": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "ң": "n",
+        "о": "o",
+        "ө": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ұ": "u",
+        "ү": "u",
+        "ў": "u",
+        "ф": "f",
+        "х": "h",
+        "ҳ": "h",
+        "һ": "h",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "sh",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "iu",
+        "я": "ia",
+        "ҷ": "j",
+        "ҡ": "k",
+    }
+)
+_FOLDS = [
+    (re.compile(a), b)
+    for a, b in [
+        (r"[^a-z0-9]", ""),
+        (r"dzh|zh|dj", "j"),
+        (r"kh|x", "h"),
+        (r"gh", "g"),
+        (r"q", "k"),
+        (r"ou", "u"),
+        (r"y", "i"),
+        (r"w", "v"),
+        (r"(?:^|(?<=[aeiou]))i(?=[aeiou])", ""),
+        (r"(.)\1+", r"\1"),
+    ]
+]
 
 
 def place_key(text: str) -> str:
@@ -155,9 +223,16 @@ def _gazetteer() -> tuple[tuple[Place, tuple[str, ...]], ...]:
     rows = []
     with GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            place = Place(r["name"], r["name_kk"] or None, r["name_ru"] or None, float(r["lon"]),
-                          float(r["lat"]), int(r["population"] or 0), r["region"] or None,
-                          int(r["geonameid"]))
+            place = Place(
+                r["name"],
+                r["name_kk"] or None,
+                r["name_ru"] or None,
+                float(r["lon"]),
+                float(r["lat"]),
+                int(r["population"] or 0),
+                r["region"] or None,
+                int(r["geonameid"]),
+            )
             alts = [a for a in r["alternates"].split("|") if a]
             names = [n for n in (r["name"], r["name_kk"], r["name_ru"], *alts) if n]
             rows.append((place, tuple(dict.fromkeys(names))))
