@@ -320,3 +320,23 @@ def test_json_schema_accepts_what_validate_accepts(tmp_path: Path) -> None:
     bad = feature("b", [event("2024", "remvoed", sources=["javascript:alert(1)"])], kind="statu")
     errors = list(checker.iter_errors({"type": "FeatureCollection", "features": [bad]}))
     assert len(errors) == 3
+
+
+def test_recorded_must_be_a_past_edtf_date(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature(
+            "a",
+            [
+                event("2016", "erected", recorded="2024-03-02"),
+                event("2022-01-05", "toppled", recorded="soon"),
+                event("2023", "removed", recorded="2027-01-01"),
+            ],
+        ),
+    )
+    messages = [m.split(": ", 2)[2] for m in lines_of(path)]
+    assert messages == [
+        "events[1].recorded: 'soon' is not an EDTF date: use YYYY, YYYY-MM or YYYY-MM-DD, "
+        "optionally with ?, ~ or %, or an interval A/B",
+        "events[2].recorded: '2027-01-01' is in the future (today is 2026-11-27)",
+    ]

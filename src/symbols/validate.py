@@ -211,19 +211,25 @@ class _Checker:
         elif status is not None and kind != "sighting" and kind in EVENT_TYPES:
             self.warn((*at, "status"), f"ignored: only sightings record a status ({kind})")
         self._check_sources(at, raw.get("sources"))
+        recorded = raw.get("recorded")
+        if recorded is not None:
+            self._check_date((*at, "recorded"), recorded, key=None)
         return self._check_date(at, raw.get("date"))
 
-    def _check_date(self, at: tuple, value: Any) -> dates.DateRange | None:
+    def _check_date(
+        self, at: tuple, value: Any, key: str | None = "date"
+    ) -> dates.DateRange | None:
+        where = (*at, key) if key else at
         if value is None:
-            self.error((*at, "date"), "missing: an EDTF date such as 2024-02-12, 2024-02~ or 2023")
+            self.error(where, "missing: an EDTF date such as 2024-02-12, 2024-02~ or 2023")
             return None
         try:
             when = dates.parse(value)
         except DateError as error:
-            self.error((*at, "date"), str(error))
+            self.error(where, str(error))
             return None
         if when.earliest > self.today:
-            self.error((*at, "date"), f"{value!r} is in the future (today is {self.today})")
+            self.error(where, f"{value!r} is in the future (today is {self.today})")
         return when
 
     def _check_sources(self, at: tuple, sources: Any) -> None:
