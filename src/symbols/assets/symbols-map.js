@@ -58,6 +58,8 @@
   };
   var RAMP = ["#d9d9d9", "#b3b3b3", "#8c8c8c", "#666666", "#404040"];
   var PRECISE = { exact: true, site: true };
+  var CLUSTER_ALL = 10000;
+  var STREET_ZOOM = 15;
 
   function isoOf(day) {
     return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -293,6 +295,9 @@
       showCoverageOnHover: false,
       maxClusterRadius: 50,
       spiderfyDistanceMultiplier: 1.4,
+      // Clustering costs time per marker and zoom level, most of it at street zooms where few
+      // markers meet: past CLUSTER_ALL objects, street zooms show every marker unclustered.
+      disableClusteringAtZoom: this.n > CLUSTER_ALL ? STREET_ZOOM : null,
       iconCreateFunction: function (cluster) { return self.clusterIcon(cluster); }
     });
     // Popups are made when first opened, not bound to every marker up front.
@@ -422,13 +427,22 @@
   Page.prototype.sync = function () {
     var add = [];
     var remove = [];
+    var keep = [];
     for (var i = 0; i < this.n; i++) {
       var code = this.code[i];
       var wanted = code >= 0 && this.statusOn[code >> 1] && this.kindOn[this.kindOf[i]] ? 1 : 0;
       if (wanted !== this.shown[i]) {
         this.shown[i] = wanted;
         (wanted ? add : remove).push(this.markers[i]);
+      } else if (wanted) {
+        keep.push(this.markers[i]);
       }
+    }
+    if (remove.length > keep.length) {
+      // removing most markers one by one costs more than clustering the rest again
+      this.objects.clearLayers();
+      this.objects.addLayers(keep.concat(add));
+      return;
     }
     if (remove.length) {
       this.objects.removeLayers(remove);
@@ -864,10 +878,13 @@
       }
     }
     this.day = day;
+    var before = this.shown.slice();
     this.sync();
+    // clusters holding a restyled marker redraw their status ring; new clusters already do
     var kept = [];
     for (var c = 0; c < changed.length; c++) {
-      if (this.shown[changed[c].options.objectIndex]) {
+      var index = changed[c].options.objectIndex;
+      if (this.shown[index] && before[index]) {
         kept.push(changed[c]);
       }
     }
