@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REGISTRY ?= data/monuments.geojson
 OUT    ?= maps
+# extra dated maps beside the ones chosen from the data: the eve of the January 2022 unrest
+SNAPSHOTS ?= 2022-01-01
 
 .PHONY: maps test venv test-deps lint bench clean
 
@@ -17,13 +19,17 @@ venv: $(BIN)/symbols
 
 maps: venv
 	$(BIN)/symbols validate --strict $(REGISTRY)
-	$(BIN)/symbols build $(REGISTRY) --out $(OUT)
+	$(BIN)/symbols build $(REGISTRY) --out $(OUT) $(foreach day,$(SNAPSHOTS),--snapshot $(day))
 
 $(BIN)/.test-deps: $(BIN)/symbols
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-test-deps: $(BIN)/.test-deps
+# the pinned Leaflet files the browser tests serve in place of the CDN (package.json)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+test-deps: $(BIN)/.test-deps node_modules/.package-lock.json
 
 test: test-deps
 	$(BIN)/python -m pytest
