@@ -8,11 +8,14 @@ uses the registry's contents calls.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ from .errors import DateError, Problem, RegistryError
 from .timeline import History
 
 DEFAULT_REGISTRY = Path("data/monuments.geojson")
+#: Registries of at least this many bytes are parsed with the cyclic garbage collector paused
+#: (see :func:`_collector_paused`).
+PAUSE_COLLECTOR_ABOVE = 1_000_000
 
 KINDS: tuple[str, ...] = (
     "statue",
@@ -52,7 +58,7 @@ class Source:
     @classmethod
     def from_json(cls, value: Any) -> Source:
         if isinstance(value, str):
-            return cls(url=value)
+            return cls(value)
         if isinstance(value, dict):
             get = value.get
             return cls(
@@ -90,21 +96,31 @@ class Event:
 
     @classmethod
     def from_json(cls, value: Any) -> Event:
+        # called for every event of every object: one lookup per member, no keyword calls
         if not isinstance(value, dict):
-            return cls(type="", date="", when=None)
-        date_text = value.get("date")
-        try:
-            when = dates.parse(date_text) if isinstance(date_text, str) else None
-        except DateError:
-            when = None
-        sources = value.get("sources")
+            return cls("", "", None)
+        get = value.get
+        kind = get("type")
+        date_text = get("date")
+        if isinstance(date_text, str):
+            try:
+                when = dates.parse(date_text)
+            except DateError:
+                when = None
+        else:
+            date_text, when = "", None
+        status = get("status")
+        sources = get("sources")
+        note = get("note")
         return cls(
-            type=value.get("type") if isinstance(value.get("type"), str) else "",
-            date=date_text if isinstance(date_text, str) else "",
-            when=when,
-            status=_text(value.get("status")),
-            sources=[Source.from_json(s) for s in sources] if isinstance(sources, list) else [],
-            note=_text(value.get("note")),
+            kind if isinstance(kind, str) else "",
+            date_text,
+            when,
+            status if type(status) is str else None,
+            [Source(s) if type(s) is str else Source.from_json(s) for s in sources]
+            if isinstance(sources, list)
+            else [],
+            note if type(note) is str else None,
         )
 
 
@@ -243,20 +259,45 @@ def read(path: Path | str) -> Registry:
     path = Path(path)
     raw = read_bytes(path)
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    try:
-        # orjson parses bytes twice as fast as str; text is decoded only when needed
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        text = decode(path, raw)
-        parse_json(path, text)  # raises with line and column
-        raise
-    return _registry(path, data, lambda: decode(path, raw))
+    with _collector_paused(len(body)):
+        try:
+            # orjson parses bytes twice as fast as str; text is decoded only when needed
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            text = decode(path, raw)
+            parse_json(path, text)  # raises with line and column
+            raise
+        return _registry(path, data, lambda: decode(path, raw))
 
 
 def from_text(path: Path | str, text: str) -> Registry:
     """Parse ``text`` (without a BOM) as the registry at ``path``, as :func:`read` does."""
     path = Path(path)
-    return _registry(path, parse_json(path, text), lambda: text)
+    with _collector_paused(len(text)):
+        return _registry(path, parse_json(path, text), lambda: text)
+
+
+@contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Parse a big registry without the cyclic garbage collector, then freeze what was made.
+
+    A registry of 100,000 objects is millions of dicts, lists and strings, none in a reference
+    cycle (reference counting frees them). While they are made, the collector would traverse
+    them all again and again (most of an orjson parse's time), and afterwards every
+    full collection would traverse them once more: ``gc.freeze()`` moves them out of its way.
+    Small registries (most tests) are left to the collector as they are.
+    """
+    if size < PAUSE_COLLECTOR_ABOVE:
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _registry(path: Path, data: Any, text: Callable[[], str]) -> Registry:
@@ -316,6 +357,10 @@ def representative_point(geometry: Any) -> tuple[float | None, float | None]:
         return None, None
     coordinates = geometry.get("coordinates")
     if geometry.get("type") == "Point":
+        if type(coordinates) is list and len(coordinates) == 2:
+            lon, lat = coordinates  # the common case, checked cheaply
+            if type(lon) is float and type(lat) is float and isfinite(lon) and isfinite(lat):
+                return lon, lat
         if _is_position(coordinates):
             return float(coordinates[0]), float(coordinates[1])
         return None, None

@@ -194,30 +194,36 @@ def history(events: Sequence[DatedEvent]) -> History:
 
 
 def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
-    raw = [
-        (
-            i,
-            e.type,
-            STATUS_OF_TYPE.get(e.type) or e.status or "",
-            e.earliest,
-            e.latest,
-            e.doubtful,
-        )
-        for i, e in enumerate(events)
-    ]
-    sightings = [r for r in raw if r[1] == "sighting"]
+    # Runs for every object of the registry: one pass over the events, no work for sightings
+    # or ordering where there is none to do.
+    raw = []
+    built = None  # the first erection's earliest day
+    sightings = []
+    for i, e in enumerate(events):
+        kind = e.type
+        earliest = e.earliest
+        row = (i, kind, STATUS_OF_TYPE.get(kind) or e.status or "", earliest, e.latest, e.doubtful)
+        raw.append(row)
+        if kind == "erected":
+            if built is None or earliest < built:
+                built = earliest
+        elif kind == "sighting":
+            sightings.append(row)
     # Nothing is damaged, removed or renamed before it exists: a change whose range starts
     # before the first erection starts with it (else a removal dated "2022" of a bust erected
     # on 2022-06-15 would sort first and be lost).
-    built = min((r[3] for r in raw if r[1] == "erected"), default=None)
     narrowed = []
-    for index, kind, status, earliest, latest, doubtful in raw:
+    for row in raw:
+        index, kind, status, earliest, latest, doubtful = row
+        changed = False
         if kind not in ("sighting", "proposed", "erected") and built and earliest < built <= latest:
-            earliest = built
-        if kind != "sighting":
+            earliest, changed = built, True
+        if sightings and kind != "sighting":
             earliest, latest = _narrow(status, earliest, latest, sightings)
-        narrowed.append((index, kind, status, earliest, latest, doubtful))
-    narrowed.sort(key=lambda r: (r[3], r[4], _CREATION_RANK.get(r[1], 2), r[0]))
+            changed = True
+        narrowed.append((index, kind, status, earliest, latest, doubtful) if changed else row)
+    if len(narrowed) > 1:
+        narrowed.sort(key=lambda r: (r[3], r[4], _CREATION_RANK.get(r[1], 2), r[0]))
 
     ordered: list[Change] = []
     previous: Change | None = None

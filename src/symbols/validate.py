@@ -34,6 +34,9 @@ _GEOMETRY_DEPTH = {
     "MultiPolygon": 3,
 }
 _NEEDS_EXISTENCE = ("damaged", "toppled", "removed", "relocated", "restored", "renamed")
+_KIND_SET = frozenset(KINDS)
+_PRECISION_SET = frozenset(PRECISIONS)
+_PLAIN_EVENT_TYPES = frozenset(EVENT_TYPES) - {"sighting"}  # known types that record no status
 
 
 @dataclass
@@ -157,8 +160,10 @@ class _Checker:
             value = properties.get(key)
             if not isinstance(value, str) or not value.strip():
                 self.error((*path, key), "missing: required text")
-        self._check_choice(path, properties, "kind", KINDS)
-        self._check_choice(path, properties, "location_precision", PRECISIONS)
+        if not _is_one_of(properties.get("kind"), _KIND_SET):
+            self._check_choice(path, properties, "kind", KINDS)
+        if not _is_one_of(properties.get("location_precision"), _PRECISION_SET):
+            self._check_choice(path, properties, "location_precision", PRECISIONS)
         region = properties.get("region")
         if region is not None and not (isinstance(region, str) and _REGION_CODE.fullmatch(region)):
             self.error((*path, "region"), f"{_show(region)} is not an ISO 3166-2 code like KZ-33")
@@ -192,17 +197,30 @@ class _Checker:
             when = self._check_event(at, raw)
             if when is not None:
                 dated.append((number, raw.get("type"), when))
-        self._check_history(path, dated, monument)
+        if len(dated) > 1:  # a single event contradicts nothing
+            self._check_history(path, dated, monument)
 
     def _check_event(self, at: tuple, raw: dict) -> dates.DateRange | None:
         """Check one event; return its date range when the date is valid."""
-        kind = raw.get("type")
+        get = raw.get
+        kind = get("type")
+        status = get("status")
+        if status is not None or not _is_one_of(kind, _PLAIN_EVENT_TYPES):
+            self._check_type_and_status(at, kind, status)
+        sources = get("sources")
+        if type(sources) is not list or not sources or not all(map(_plain_source, sources)):
+            self._check_sources(at, sources)  # plain URLs (the common case) need no more
+        recorded = get("recorded")
+        if recorded is not None:
+            self._check_date((*at, "recorded"), recorded, key=None)
+        return self._check_date(at, get("date"))
+
+    def _check_type_and_status(self, at: tuple, kind: Any, status: Any) -> None:
         if kind is None:
             self.error((*at, "type"), f"missing: one of {', '.join(EVENT_TYPES)}")
         elif kind not in EVENT_TYPES:
             hint = _suggest(kind, EVENT_TYPES) if isinstance(kind, str) else ""
             self.error((*at, "type"), f"unknown event type {_show(kind)}{hint}")
-        status = raw.get("status")
         if kind == "sighting" and status is None:
             self.error((*at, "status"), "a sighting must record the status seen")
         if status is not None and status not in STATUSES:
@@ -210,11 +228,6 @@ class _Checker:
             self.error((*at, "status"), f"unknown status {_show(status)}{hint}")
         elif status is not None and kind != "sighting" and kind in EVENT_TYPES:
             self.warn((*at, "status"), f"ignored: only sightings record a status ({kind})")
-        self._check_sources(at, raw.get("sources"))
-        recorded = raw.get("recorded")
-        if recorded is not None:
-            self._check_date((*at, "recorded"), recorded, key=None)
-        return self._check_date(at, raw.get("date"))
 
     def _check_date(
         self, at: tuple, value: Any, key: str | None = "date"
@@ -222,6 +235,9 @@ class _Checker:
         where = (*at, key) if key else at
         if value is None:
             self.error(where, "missing: an EDTF date such as 2024-02-12, 2024-02~ or 2023")
+            return None
+        if not isinstance(value, str):  # dates.parse is cached: a list or object would crash it
+            self.error(where, f"expected an EDTF date as text, got {type(value).__name__}")
             return None
         try:
             when = dates.parse(value)
@@ -396,6 +412,10 @@ def _good_point(geometry: dict) -> bool:
         and -180 <= lon <= 180
         and -90 <= lat <= 90
     )
+
+
+def _is_one_of(value: Any, allowed: frozenset[str]) -> bool:
+    return type(value) is str and value in allowed
 
 
 def _plain_source(source: Any) -> bool:
