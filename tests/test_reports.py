@@ -16,7 +16,8 @@ import pytest
 from builders import event, feature, write
 from click.testing import CliRunner
 
-from symbols import dates, reports
+from symbols import _reportdoc, changes, dates, reports
+from symbols._periods import period_end, period_label, period_of, period_start
 from symbols.cli import cli
 from symbols.errors import RegistryError
 from symbols.registry import Event, load, read
@@ -133,15 +134,11 @@ def test_period_boundaries(tmp_path: Path, day: str, month: str, quarter: str, y
 def test_period_helpers_round_trip() -> None:
     for freq in reports.FREQS:
         for day in (date(2022, 12, 31), date(2023, 1, 1), date(2024, 2, 29), date(9999, 12, 31)):
-            period = reports.period_of(day, freq)
-            assert reports.period_start(period, freq) <= day <= reports.period_end(period, freq)
-    assert reports.period_label(reports.period_of(date(2024, 2, 1), "month"), "month") == "2024-02"
-    assert reports.period_label(reports.period_of(date(2024, 3, 31), "quarter"), "quarter") == (
-        "2024-Q1"
-    )
-    assert reports.period_end(reports.period_of(date(2024, 5, 5), "quarter"), "quarter") == date(
-        2024, 6, 30
-    )
+            period = period_of(day, freq)
+            assert period_start(period, freq) <= day <= period_end(period, freq)
+    assert period_label(period_of(date(2024, 2, 1), "month"), "month") == "2024-02"
+    assert period_label(period_of(date(2024, 3, 31), "quarter"), "quarter") == "2024-Q1"
+    assert period_end(period_of(date(2024, 5, 5), "quarter"), "quarter") == date(2024, 6, 30)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +211,7 @@ def test_sightings_only_removal_runs_from_the_day_after_the_last_sighting_standi
     report = reports.build_report(registry)
     by_id = {o.monument.id: o for o in report.counted + report.rough if o.what == "removed"}
     assert (by_id["seen"].earliest, by_id["seen"].latest) == (date(2022, 1, 11), date(2022, 1, 31))
-    assert by_id["seen"].period == reports.period_of(date(2022, 1, 1), "month")
+    assert by_id["seen"].period == period_of(date(2022, 1, 1), "month")
     assert by_id["seen-late"].earliest == by_id["seen-late"].latest == date(2022, 2, 1)
     assert by_id["across"].period is None
     assert _counts(report) == {"2022-01": (1, 0), "2022-02": (1, 0)}
@@ -289,7 +286,7 @@ def test_since_and_until_select_whole_periods(tmp_path: Path) -> None:
     quarter = reports.build_report(registry, freq="quarter", since=date(2022, 2, 28))
     assert quarter.labels == ["2022-Q1", "2022-Q2", "2022-Q3"]
     assert quarter.removed == [2, 1, 1]
-    assert "Periods selected: 2022-Q1 to the last." in reports.summary(quarter)
+    assert "Periods selected: 2022-Q1 to the last." in _reportdoc.summary(quarter)
     empty = reports.build_report(registry, since=date(2030, 1, 1), until=date(2030, 3, 31))
     assert empty.labels == ["2030-01", "2030-02", "2030-03"] and sum(empty.removed) == 0
     with pytest.raises(reports.ReportError, match="after --until"):
@@ -501,6 +498,22 @@ def test_empty_registry_still_gives_every_file(tmp_path: Path) -> None:
     assert "no removal or erection is dated to a single month." in md
 
 
+def test_report_files_are_readable_by_all_and_a_failed_write_names_the_file(
+    tmp_path: Path,
+) -> None:
+    report = reports.build_report(_registry(tmp_path, *_grouped_features()))
+    written = reports.write_report(report, "csv", tmp_path / "site" / "r.csv")
+    assert written == [tmp_path / "site" / "r.csv"]
+    assert written[0].stat().st_mode & 0o777 == 0o644
+    (tmp_path / "taken.csv").mkdir()
+    with pytest.raises(reports.ReportError, match=r"^cannot write \S*taken\.csv: Is a directory$"):
+        reports.write_report(report, "csv", tmp_path / "taken.csv")
+    assert not list(tmp_path.glob(".taken.csv.*"))  # no temporary file left behind
+    (tmp_path / "plain").write_text("")
+    with pytest.raises(reports.ReportError, match=r"^cannot write \S*plain/x\.csv: "):
+        reports.write_report(report, "csv", tmp_path / "plain" / "x.csv")
+
+
 def test_csv_does_not_import_matplotlib(tmp_path: Path) -> None:
     path = write(tmp_path / "r.geojson", *_grouped_features())
     script = (
@@ -606,15 +619,15 @@ def _changes_registry(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_changes_uses_recorded_then_published_then_event_date(tmp_path: Path) -> None:
     registry = load(_changes_registry(tmp_path))
-    rows = reports.changes(registry, since=date(2024, 2, 29))
+    rows = changes.changes(registry, since=date(2024, 2, 29))
     assert [(r.monument.id, r.basis, r.day) for r in rows] == [
         ("c", "event date", date(2024, 3, 1)),
         ("a", "recorded", date(2024, 3, 2)),
         ("b", "published", date(2024, 3, 10)),
     ]
-    assert [r.monument.id for r in reports.changes(registry, since=date(2024, 3, 1))] == ["a", "b"]
+    assert [r.monument.id for r in changes.changes(registry, since=date(2024, 3, 1))] == ["a", "b"]
     assert [
-        r.monument.id for r in reports.changes(registry, date(2024, 2, 1), date(2024, 3, 2))
+        r.monument.id for r in changes.changes(registry, date(2024, 2, 1), date(2024, 3, 2))
     ] == [
         "c",
         "a",
@@ -635,7 +648,7 @@ def test_changes_cli_md_and_csv(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     rows = _csv(result.output)
-    assert list(rows[0]) == list(reports.CHANGES_COLUMNS)
+    assert list(rows[0]) == list(changes.CHANGES_COLUMNS)
     assert [(r["id"], r["recorded"], r["basis"], r["sources"]) for r in rows] == [
         ("b", "2024-03-10", "published", "https://b.example/1 https://b.example/2")
     ]
@@ -646,7 +659,7 @@ def test_changes_cli_md_and_csv(tmp_path: Path) -> None:
 def test_changes_bad_recorded_date_is_a_located_error(tmp_path: Path) -> None:
     path = write(tmp_path / "r.geojson", feature("a", [event("2020", "erected", recorded="soon")]))
     with pytest.raises(RegistryError, match=r"feature a: events\[0\]\.recorded: 'soon' is not"):
-        reports.changes(load(path), since=date(2020, 1, 1))
+        changes.changes(load(path), since=date(2020, 1, 1))
     result = CliRunner().invoke(cli, ["changes", str(path), "--since", "2020"])
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
 
@@ -694,9 +707,9 @@ def test_chart_ticks_fall_on_round_periods() -> None:
     from symbols import _charts
 
     def ticks(first: date, count: int, freq: str) -> list[str]:
-        start = reports.period_of(first, freq)
+        start = period_of(first, freq)
         periods = list(range(start, start + count))
-        return _charts._ticks(periods, [reports.period_label(p, freq) for p in periods], freq)[1]
+        return _charts._ticks(periods, [period_label(p, freq) for p in periods], freq)[1]
 
     assert ticks(date(2022, 1, 1), 5, "month") == [
         "2022-01",

@@ -48,7 +48,7 @@ def draw(
     formats: tuple[str, ...] = ("svg", "png"),
 ) -> dict[str, bytes]:
     """``cumulative.svg|png`` and ``per-period.svg|png`` for the counts per period (``periods``
-    numbered as in :func:`symbols.reports.period_of`, consecutive, labelled ``labels``);
+    numbered as in :func:`symbols._periods.period_of`, consecutive, labelled ``labels``);
     ``note`` is printed small under the chart. ``formats``: any of svg, png."""
     import matplotlib
 

@@ -188,13 +188,15 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     An event is recorded on its "recorded" date, else on the latest publication date of its
     sources, else on its own date.
     """
-    from . import reports
+    from .changes import changes as recorded_after
+    from .changes import render_changes
     from .registry import load
+    from .reports import quick
 
-    with reports.quick():
+    with quick():
         loaded = load(registry or _default_registry())
-        rows = reports.changes(loaded, since, until)
-        click.echo(reports.render_changes(rows, fmt, since, loaded.regions), nl=False)
+        rows = recorded_after(loaded, since, until)
+        click.echo(render_changes(rows, fmt, since, loaded.regions), nl=False)
 
 
 def _service_url_option(name: str, variable: str, what: str):  # type: ignore[no-untyped-def]

@@ -1,0 +1,259 @@
+"""The document model that the Markdown and HTML reports and the list of recorded changes are
+written in, and its rendering: one escaping function per format, links only to http(s) URLs;
+with the small text helpers they share (plurals, region names, chart file names).
+
+A document is a list of blocks: ``("h1"|"h2", text)`` ``("p", text)`` ``("ul", [text])``
+``("table", header, rows)`` ``("charts",)`` ``("entries", [Entry])``. Texts are plain (escaped
+when rendered); table rows are a label and numbers. Rendering both formats from one model keeps
+them saying the same things, and every registry text goes through the one escaping function of
+its format.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from html import escape
+from typing import NamedTuple
+from urllib.parse import quote
+
+from .registry import Source
+
+CHARTS: tuple[str, ...] = ("cumulative", "per-period")
+
+Block = tuple
+
+
+class Entry(NamedTuple):
+    """One line of a list of removals, erections or recorded events."""
+
+    lead: str  # shown first, in bold: the date range or day
+    note: str  # right after the lead
+    name: str
+    id: str
+    place: str
+    kind: str
+    how: str  # what happened, with dates as written
+    sources: list[Source]
+
+
+def chart_names(stem: str) -> dict[str, str]:
+    """Chart file names beside a report called ``stem``.md: ``{stem}-cumulative.svg`` etc."""
+    return {f"{c}.{ext}": f"{stem}-{c}.{ext}" for c in CHARTS for ext in ("svg", "png")}
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 removal``, ``2 removals``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def region_names() -> dict[str, str]:
+    """Region code -> English name, for the regions that have one."""
+    from . import geo
+
+    return {code: region.name_en for code, region in geo.regions().items() if region.name_en}
+
+
+# Links
+
+# Only http(s) URLs with a host become links: never javascript:, data: or the like. Unlike
+# validate's URL check this also gives the host (a source's label when it has no publisher) and
+# takes registry text as it is, valid or not.
+_WEB_URL = re.compile(r"https?://([^/?#\s\\]+)", re.IGNORECASE)
+
+
+def _web(url: str | None) -> tuple[str | None, str | None]:
+    """(url, host) when ``url`` is an http(s) URL with a host, else (None, None)."""
+    if not url:
+        return None, None
+    url = url.strip()
+    match = _WEB_URL.match(url)
+    return (url, match.group(1)) if match else (None, None)
+
+
+def _source_label(source: Source, host: str | None) -> str:
+    label = source.publisher or host or source.url or "source"
+    return f"{label}, {source.published}" if source.published else label
+
+
+def _sources(
+    sources: list[Source], esc: Callable[[str], str], link: Callable[[str, str], str]
+) -> str:
+    if not sources:
+        return " \u00b7 no source"
+    links = []
+    for source in sources:
+        url, host = _web(source.url)
+        label = _source_label(source, host)
+        item = link(label, url) if url else esc(label)
+        if source.archived:
+            archived = _web(source.archived)[0]
+            if archived:
+                item += f" ({link('archived', archived)})"
+        links.append(item)
+    return " \u00b7 sources: " + "; ".join(links)
+
+
+class _EntryStyle(NamedTuple):
+    """How one format writes an :class:`Entry`."""
+
+    special: re.Pattern[str]  # text without these characters needs no escaping
+    escape: Callable[[str], str]
+    link: Callable[[str, str], str]
+    head: str  # str.format template with lead, note, name and ident
+    end: str
+
+
+def _entry(e: Entry, style: _EntryStyle) -> str:
+    lead, note, name, ident, place, kind, how, sources = e
+    if style.special.search(f"{lead}{note}{name}{ident}{place}{kind}{how}"):
+        lead, note, name, ident, place, kind, how = map(
+            style.escape, (lead, note, name, ident, place, kind, how)
+        )
+    text = style.head.format(lead=lead, note=note, name=name, ident=ident)
+    if place:
+        text += f", {place}"
+    if kind:
+        text += f" \u00b7 {kind}"
+    return f"{text} \u00b7 {how}{_sources(sources, style.escape, style.link)}{style.end}"
+
+
+# Markdown
+
+_MD_SPECIAL_CHARS = "\\`*_[]<>|&#~"
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|&#~\r\n]")
+_MD_TABLE = str.maketrans({c: "\\" + c for c in _MD_SPECIAL_CHARS} | {"\n": " ", "\r": " "})
+_MD_URL = str.maketrans({"\\": "%5C", "<": "%3C", ">": "%3E", " ": "%20", "\n": "", "\r": ""})
+_MD_URL_SPECIAL = re.compile(r"[\\<> \r\n]")
+_CHART_ALT = {
+    "cumulative": "Removals and new memorials so far",
+    "per-period": "Removals and new memorials per period",
+}
+
+
+def md_escape(text: str) -> str:
+    """Registry text made inert in Markdown: no markup, no raw HTML, no table breaks."""
+    if _MD_SPECIAL.search(text) is None:
+        return text
+    return text.translate(_MD_TABLE)
+
+
+def _md_url(url: str) -> str:
+    return url.translate(_MD_URL) if _MD_URL_SPECIAL.search(url) else url
+
+
+def _md_link(text: str, url: str) -> str:
+    return f"[{md_escape(text)}](<{_md_url(url)}>)"
+
+
+_MD_ENTRY = _EntryStyle(
+    _MD_SPECIAL, md_escape, _md_link, "- **{lead}**{note} \u00b7 **{name}** ({ident})", ""
+)
+
+
+def markdown(doc: list[Block], chart_stem: str | None) -> str:
+    """The document in Markdown; its charts are the files beside it named for ``chart_stem``
+    (without a stem, a line says how to get them)."""
+    out: list[str] = []
+    for block in doc:
+        kind = block[0]
+        if kind == "h1":
+            out += [f"# {md_escape(block[1])}", ""]
+        elif kind == "h2":
+            out += [f"## {md_escape(block[1])}", ""]
+        elif kind == "p":
+            out += [md_escape(block[1]), ""]
+        elif kind == "ul":
+            out += [f"- {md_escape(item)}" for item in block[1]]
+            out.append("")
+        elif kind == "entries":
+            out += [_entry(entry, _MD_ENTRY) for entry in block[1]]
+            out.append("")
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            out.append("| " + " | ".join(md_escape(h) for h in header) + " |")
+            out.append("| --- |" + " ---: |" * (len(header) - 1))
+            for row in rows:
+                cells = [md_escape(row[0]), *(str(c) for c in row[1:])]
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+        elif kind == "charts":
+            if chart_stem is None:
+                out += ["Charts are drawn when the report is written to a file (`--out`).", ""]
+                continue
+            names = chart_names(chart_stem)
+            for chart, alt in _CHART_ALT.items():
+                png, svg = quote(names[f"{chart}.png"]), quote(names[f"{chart}.svg"])
+                out += [f"![{alt}]({png})", "", f"[{alt} (SVG)]({svg})", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# HTML
+
+_STYLE = (
+    'body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:62rem;margin:2rem auto;'
+    "padding:0 1rem;line-height:1.45;color:#222}"
+    "table{border-collapse:collapse;margin:0.5rem 0 1rem}"
+    "th,td{border:1px solid #ccc;padding:0.2rem 0.6rem}td.n{text-align:right}"
+    "th{background:#f2f2f2;text-align:left}li{margin:0.2rem 0}"
+    "figure{margin:1rem 0}figure img{max-width:100%;height:auto}"
+)
+_HTML_SPECIAL = re.compile("[&<>\"']")
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def _html_link(text: str, url: str) -> str:
+    return f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(text)}</a>'
+
+
+_HTML_ENTRY = _EntryStyle(
+    _HTML_SPECIAL,
+    escape,
+    _html_link,
+    "<li><strong>{lead}</strong>{note} \u00b7 <strong>{name}</strong> (<code>{ident}</code>)",
+    "</li>",
+)
+
+
+def html(doc: list[Block], page_title: str, charts: dict[str, bytes] | None) -> str:
+    """The document as one self-contained HTML page, ``charts`` (SVG) embedded."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(page_title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+    ]
+    for block in doc:
+        kind = block[0]
+        if kind in ("h1", "h2"):
+            out.append(f"<{kind}>{escape(block[1])}</{kind}>")
+        elif kind == "p":
+            out.append(f"<p>{escape(block[1])}</p>")
+        elif kind == "ul":
+            out += ["<ul>", *(f"<li>{escape(item)}</li>" for item in block[1]), "</ul>"]
+        elif kind == "entries":
+            out += ["<ul>", *(_entry(entry, _HTML_ENTRY) for entry in block[1]), "</ul>"]
+        elif kind == "table":
+            header, rows = block[1], block[2]
+            out.append("<table>")
+            out.append("<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>")
+            for row in rows:
+                cells = "".join(f'<td class="n">{c}</td>' for c in row[1:])
+                out.append(f"<tr><td>{escape(row[0])}</td>{cells}</tr>")
+            out.append("</table>")
+        elif kind == "charts" and charts is not None:
+            for chart, alt in _CHART_ALT.items():
+                data = base64.b64encode(charts[f"{chart}.svg"]).decode("ascii")
+                out.append(
+                    f'<figure><img alt="{escape(alt)}" '
+                    f'src="data:image/svg+xml;base64,{data}"></figure>'
+                )
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

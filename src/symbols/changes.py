@@ -1,0 +1,167 @@
+"""``symbols changes``: the events recorded after a date, for a newsletter or a correction log.
+
+An event's record date is its ``recorded`` field (EDTF) when present, else the latest
+``published`` date among its sources, else its own date; of a range, the last day counts.
+:func:`changes` lists them, :func:`render_changes` writes them as a Markdown list or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from . import dates
+from ._markup import Block, Entry, markdown, plural, region_names
+from .errors import Problem, RegistryError, SymbolsError
+from .registry import Monument, Registry
+from .reports import ReportError
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An event with the day it was recorded and on what grounds."""
+
+    day: date  # the last day of the recorded range
+    recorded: str  # as written
+    basis: str  # "recorded", "published" or "event date"
+    monument: Monument
+    index: int  # the event's position in the object's events
+
+
+def changes(registry: Registry, since: date, until: date | None = None) -> list[Recorded]:
+    """Events recorded after ``since`` (and on or before ``until``), oldest record first.
+
+    An event's record date is its ``recorded`` field (EDTF) when present, else the latest
+    ``published`` date among its sources, else its own date; of a range, the last day counts.
+    """
+    found = []
+    for monument in registry.features:
+        raw_events = monument.properties.get("events")
+        for index, event in enumerate(monument.events):
+            raw = raw_events[index] if isinstance(raw_events, list) else None
+            entry = _recorded(registry, monument, index, raw, event)
+            if entry and entry.day > since and (until is None or entry.day <= until):
+                found.append(entry)
+    found.sort(key=lambda r: (r.day, r.monument.id, r.index))
+    return found
+
+
+def _recorded(registry: Registry, monument: Monument, index: int, raw, event) -> Recorded | None:  # type: ignore[no-untyped-def]
+    text = raw.get("recorded") if isinstance(raw, dict) else None
+    if text is not None:
+        try:
+            when = dates.parse(text)
+        except SymbolsError as error:
+            field_name = f"events[{index}].recorded"
+            raise RegistryError(
+                Problem(str(registry.path), None, monument.id, field_name, str(error))
+            ) from None
+        return Recorded(when.latest, text, "recorded", monument, index)
+    published: list[tuple[date, str]] = []
+    for source in event.sources:
+        if source.published:
+            try:
+                published.append((dates.parse(source.published).latest, source.published))
+            except SymbolsError:
+                continue
+    if published:
+        day, text = max(published)
+        return Recorded(day, text, "published", monument, index)
+    if event.when is None:
+        return None
+    return Recorded(event.when.latest, event.date, "event date", monument, index)
+
+
+def render_changes(
+    rows: list[Recorded], fmt: str, since: date, regions: dict[str, str | None]
+) -> str:
+    """The recorded events as a Markdown list or CSV."""
+    if fmt == "csv":
+        return _changes_csv(rows, regions)
+    if fmt == "md":
+        names = region_names()
+        return _changes_markdown(rows, since, {k: names.get(v, v) for k, v in regions.items() if v})
+    raise ReportError(f"unknown format {fmt!r}; use md or csv")
+
+
+CHANGES_COLUMNS = (
+    "recorded",
+    "recorded_as",
+    "basis",
+    "id",
+    "name",
+    "place",
+    "region",
+    "event",
+    "date",
+    "status",
+    "sources",
+)
+RECORDED_RULE = (
+    "An event counts as recorded on its \u201crecorded\u201d date when it has one, else on the "
+    "latest publication date among its sources, else on its own date; of a date range, the "
+    "last day counts."
+)
+
+
+def _event_text(rec: Recorded) -> str:
+    event = rec.monument.events[rec.index]
+    if event.type == "sighting":
+        return f"seen {event.status or 'unknown'}, dated {event.date}"
+    return f"{event.type}, dated {event.date}"
+
+
+def _changes_csv(rows: list[Recorded], regions: dict[str, str | None]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CHANGES_COLUMNS)
+    for rec in rows:
+        m = rec.monument
+        event = m.events[rec.index]
+        writer.writerow(
+            [
+                rec.day.isoformat(),
+                rec.recorded,
+                rec.basis,
+                m.id,
+                m.name,
+                m.prop("place") or "",
+                regions.get(m.id) or m.prop("country") or "",
+                event.type,
+                event.date,
+                event.status or "",
+                " ".join(s.url for s in event.sources if s.url),
+            ]
+        )
+    return out.getvalue()
+
+
+def _changes_markdown(rows: list[Recorded], since: date, regions: dict[str, str | None]) -> str:
+    doc: list[Block] = [
+        ("h1", f"Events recorded after {since.isoformat()}"),
+        ("p", f"{plural(len(rows), 'event')}, oldest record first. {RECORDED_RULE}"),
+    ]
+    entries = []
+    for rec in rows:
+        m = rec.monument
+        place, region = m.prop("place"), regions.get(m.id) or m.prop("country")
+        where = (
+            f"{place}, {region}" if place and region and place != region else place or region or ""
+        )
+        entries.append(
+            Entry(
+                rec.day.isoformat(),
+                f" ({rec.basis} {rec.recorded})",
+                m.name,
+                m.id,
+                where,
+                m.kind,
+                _event_text(rec),
+                m.events[rec.index].sources,
+            )
+        )
+    if entries:
+        doc.append(("entries", entries))
+    return markdown(doc, None)
