@@ -772,7 +772,9 @@ def test_discover_into_a_missing_folder(server: HTTPServer, tmp_path: Path) -> N
     out = tmp_path / "no" / "such" / "review.geojson"
     result = run(*discover_args(server, discover_registry(tmp_path), out))
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"symbols: {out}: cannot write: No such file or directory"]
+    assert result.stderr.splitlines() == [
+        f"symbols: {out}: cannot write: No such file or directory"
+    ]
 
 
 def test_discover_library_checks_its_arguments(tmp_path: Path) -> None:
