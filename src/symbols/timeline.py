@@ -51,6 +51,7 @@ STATUSES: tuple[str, ...] = (
 PRESENT = frozenset({"standing", "damaged"})
 GONE = frozenset({"toppled", "removed", "relocated", "renamed"})
 _CREATION_RANK = {"proposed": 0, "erected": 1}
+_NOT_YET = (None, "planned")  # statuses before an erection
 _ONE_DAY = timedelta(days=1)
 
 
@@ -166,24 +167,21 @@ class History:
 
     def removal(self) -> Transition | None:
         """The object's first change from present (standing, damaged) to gone."""
-        return self._first(lambda before, after: before in PRESENT and after in GONE)
+        before: str | None = None
+        for change in self.changes:  # (a loop of its own: reports ask every object)
+            if change.changes_status and before in PRESENT and change.status in GONE:
+                return Transition(change.earliest, change.latest, change, before, change.status)
+            before = change.status
+        return None
 
     def erection(self) -> Transition | None:
         """The object's first change into present from nothing or from planned, by an
         ``erected`` event or bounded by sightings after a ``planned`` status."""
-
-        def is_erection(before: str | None, after: str) -> bool:
-            return after in PRESENT and before in (None, "planned")
-
-        found = self._first(is_erection)
-        if found and found.before is None and found.change.type == "sighting":
-            return None  # first seen already standing: when it went up is unknown
-        return found
-
-    def _first(self, wanted) -> Transition | None:  # type: ignore[no-untyped-def]
         before: str | None = None
         for change in self.changes:
-            if change.changes_status and wanted(before, change.status):
+            if change.changes_status and change.status in PRESENT and before in _NOT_YET:
+                if before is None and change.type == "sighting":
+                    return None  # first seen already standing: when it went up is unknown
                 return Transition(change.earliest, change.latest, change, before, change.status)
             before = change.status
         return None
