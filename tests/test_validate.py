@@ -340,3 +340,20 @@ def test_recorded_must_be_a_past_edtf_date(tmp_path: Path) -> None:
         "optionally with ?, ~ or %, or an interval A/B",
         "events[2].recorded: '2027-01-01' is in the future (today is 2026-11-27)",
     ]
+
+
+def test_dates_of_the_wrong_json_type_are_located_errors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature(
+            "a",
+            [
+                event("2016", "erected", recorded=["2024"]),
+                {**event("x", "toppled"), "date": {"y": 1}},
+            ],
+        ),
+    )
+    messages = [m.split(": ", 2)[2] for m in lines_of(path)]
+    assert len(messages) == 2
+    assert messages[0].startswith("events[0].recorded: ")
+    assert messages[1].startswith("events[1].date: ")
