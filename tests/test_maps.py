@@ -233,7 +233,7 @@ def test_snapshot_dates(sample_path: Path) -> None:
     assert "2022-01-01" in days  # chosen
     assert "2022-01-04" in days  # the eve of the first removal dated to a day or month
     year_ends = [s.day.year for s in chosen if s.label.startswith("end of")]
-    assert year_ends == [2010, 2011, 2012, 2014, 2016, 2017, 2022, 2023, 2024]
+    assert year_ends == [2010, 2011, 2012, 2014, 2016, 2017, 2019, 2022, 2023, 2024]
     with pytest.raises(DateError, match="after today"):
         maps.snapshots(loaded, date(2025, 6, 30), [date(2025, 7, 1)])
 
@@ -259,7 +259,7 @@ def test_map_command(sample_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.stderr
     data = data_block(out.read_text())
-    assert data["mode"] == "map" and data["n"] == 7
+    assert data["mode"] == "map" and data["n"] == 8
     assert not list(tmp_path.glob(".*.tmp"))
 
 
@@ -268,7 +268,7 @@ def test_timeline_command(sample_path: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["timeline", str(sample_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     data = data_block(out.read_text())
-    assert data["mode"] == "timeline" and data["n"] == 7
+    assert data["mode"] == "timeline" and data["n"] == 8
     assert data["range"][1] == day_number(date.fromisoformat(TODAY))
 
 

@@ -69,6 +69,15 @@ def sample_features() -> list[dict[str, Any]]:
             ],
             **{"name:kk": "Тұлғаның ескерткіші", "name:ru": "Памятник", "place": "Taldykorgan"},
         ),
+        _feature(  # at the same point as the statue: a cluster that only spreads apart
+            "taldykorgan-street",
+            78.3737,
+            45.0156,
+            [_event("2019-03-20", "erected")],
+            kind="street-name",
+            place="Taldykorgan",
+            location_precision="settlement",
+        ),
         _feature(
             "almaty-portrait",
             76.94,

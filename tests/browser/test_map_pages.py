@@ -129,6 +129,18 @@ def test_popups_show_names_status_and_sourced_history(page: Any, site: Site) -> 
     assert page.evaluate("window.symbols.markers.filter(m => m.getPopup()).length") == 1
 
 
+def test_objects_sharing_a_spot_spread_out(page: Any, site: Site) -> None:
+    open_page(page, site.timeline)
+    page.evaluate("window.symbols.setDate('2022-06-01')")
+    text = page.evaluate("window.symbols.openPopup('taldykorgan-street').then(e => e.innerText)")
+    assert "Object taldykorgan-street" in text and "standing on 2022-06-01" in text
+    # both objects are on the map, spread apart around their spot
+    assert page.locator(".sym-icon").count() >= 2
+    page.evaluate("window.symbols.map.closePopup()")
+    page.locator('.sym-icon[title^="Object taldykorgan-statue"]').click()
+    assert "toppled on 2022-06-01" in page.locator(".leaflet-popup-content").inner_text()
+
+
 def test_a_click_opens_a_popup(page: Any, site: Site) -> None:
     open_page(page, site.maps["2025-06-30"])
     page.locator('.sym-icon[title^="Object ankara-statue"]').click()

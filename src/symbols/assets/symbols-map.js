@@ -360,7 +360,8 @@
     return {
       paddingTopLeft: [pad.left, pad.top],
       paddingBottomRight: [pad.right, pad.bottom],
-      maxZoom: 12
+      maxZoom: 12,
+      animate: false // the page is ready when the view is, with no zoom animation to follow
     };
   };
 
@@ -387,12 +388,10 @@
     };
     api.regionCount = function (code) { return self.regionCount(code); };
     api.openPopup = function (id) {
-      var i = api.ids.indexOf(id);
-      return new Promise(function (resolve) {
-        self.objects.zoomToShowLayer(self.markers[i], function () {
-          self.openPopup(self.markers[i]);
-          resolve(self.markers[i].getPopup().getElement());
-        });
+      var marker = self.markers[api.ids.indexOf(id)];
+      return self.reveal(marker).then(function () {
+        self.openPopup(marker);
+        return marker.getPopup().getElement();
       });
     };
     if (this.timeline) {
@@ -405,6 +404,33 @@
         return isoOf(self.day);
       };
     }
+  };
+
+  // Bring a marker into view: zoom until it leaves its cluster, or, when it shares its spot
+  // with other objects, spread its cluster out.
+  Page.prototype.reveal = function (marker) {
+    var map = this.map;
+    var objects = this.objects;
+    return new Promise(function (resolve) {
+      var bottom = marker.__parent;
+      // still clustered at the deepest clustering zoom (markercluster's _maxZoom): the marker
+      // shares its spot, and zoomToShowLayer would never call back
+      if (!bottom || bottom._zoom < objects._maxZoom) {
+        objects.zoomToShowLayer(marker, resolve);
+        return;
+      }
+      var shown = objects.getVisibleParent(marker);
+      if (!shown) {
+        map.panTo(marker.getLatLng(), { animate: false });
+        shown = objects.getVisibleParent(marker);
+      }
+      if (!shown || shown === marker) {
+        resolve();
+        return;
+      }
+      objects.once("spiderfied", function () { resolve(); });
+      shown.spiderfy();
+    });
   };
 
   Page.prototype.openPopup = function (marker) {
