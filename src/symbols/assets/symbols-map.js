@@ -518,7 +518,10 @@
         if (self.links.length) {
           var nav = element("nav", "sym-nav", box);
           nav.setAttribute("aria-label", "Other maps and reports");
-          var list = element("ul", null, nav);
+          var fold = element("details", null, nav);
+          fold.open = !self.narrow();
+          element("summary", null, fold, "Other maps and reports");
+          var list = element("ul", null, fold);
           var item = null;
           var group = null;
           self.links.forEach(function (link) {
@@ -550,6 +553,11 @@
     new Title({ position: "topleft" }).addTo(this.map);
   };
 
+  Page.prototype.narrow = function () {
+    var size = this.map.getSize();
+    return size.x < 700 || size.y < 560;
+  };
+
   Page.prototype.addLegend = function () {
     var self = this;
     var Legend = L.Control.extend({
@@ -557,8 +565,11 @@
         var box = element("div", "sym-box sym-legend");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", "Legend");
-        self.legendHeading = element("h2", null, box);
-        var list = element("ul", null, box);
+        // folded on small screens, where it would cover the map
+        var fold = element("details", null, box);
+        fold.open = !self.narrow();
+        self.legendHeading = element("h2", null, element("summary", null, fold));
+        var list = element("ul", null, fold);
         self.legendCounts = self.statuses.map(function (status) {
           var item = element("li", null, list);
           item.title = MEANING[status] || status;
@@ -571,8 +582,8 @@
         element("span", null, doubt, "hollow, dashed: uncertain on this date");
         doubt.title = "a dated change may or may not have happened yet";
         if (self.regionData && self.regionData.breaks.length) {
-          element("h3", null, box, "Regions: removals so far");
-          var ramp = element("div", "sym-ramp", box);
+          element("h3", null, fold, "Regions: removals so far");
+          var ramp = element("div", "sym-ramp", fold);
           var labels = self.regionLabels();
           labels.forEach(function (label, k) {
             var step = element("span", null, ramp);
@@ -586,7 +597,7 @@
         return box;
       }
     });
-    new Legend({ position: "bottomright" }).addTo(this.map);
+    new Legend({ position: this.narrow() ? "bottomleft" : "bottomright" }).addTo(this.map);
   };
 
   Page.prototype.addLayerControl = function () {
@@ -607,8 +618,7 @@
       self.filters.push(proxy);
     });
     this.filters.forEach(function (proxy) { proxy.addTo(self.map); });
-    var narrow = this.map.getSize().x < 700 || this.map.getSize().y < 560;
-    this.layerControl = new GroupedLayers(null, overlays, { collapsed: narrow, position: "topright" });
+    this.layerControl = new GroupedLayers(null, overlays, { collapsed: this.narrow(), position: "topright" });
     this.layerControl.addTo(this.map);
     this.map.on("overlayadd overlayremove", function (e) {
       var filter = e.layer.options && e.layer.options.symbolsFilter;
