@@ -188,3 +188,17 @@ def hostile_features() -> list[dict[str, Any]]:
 
 def hostile(path: Path) -> Path:
     return write(path, hostile_features(), title=f"Title {HOSTILE}")
+
+
+def many(path: Path, count: int) -> Path:
+    """``count`` objects in a grid over Kazakhstan; a third removed in 2022, some uncertain."""
+    features = []
+    for n in range(count):
+        events = [_event(f"{2000 + n % 20}-{1 + n % 12:02d}", "erected", sources=[])]
+        if n % 3 == 0:
+            events.append(_event(f"2022-{1 + n % 12:02d}-{1 + n % 28:02d}", "removed", sources=[]))
+        elif n % 7 == 0:
+            events.append(_event("2023-05~", "toppled", sources=[]))
+        lon, lat = 52 + (n % 200) * 0.15, 42 + (n // 200) * 0.1
+        features.append(_feature(f"object-{n}", round(lon, 5), round(lat, 5), events))
+    return write(path, features)

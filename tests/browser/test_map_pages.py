@@ -296,3 +296,17 @@ def test_the_bundled_registry(page: Any, tmp_path: Path) -> None:
     for when in ("2021-12-31", "2022-01-10", "2022-12-31", "2024-06-30"):
         page.evaluate(f"window.symbols.setDate('{when}')")
         assert on_map(page) == expected(loaded, date.fromisoformat(when)), when
+
+
+def test_more_objects_than_are_clustered_at_street_zoom(page: Any, tmp_path: Path) -> None:
+    """Past 10,000 objects the page clusters only up to street zoom, and re-clusters rather
+    than removing most markers one by one: still every listed object, as status says."""
+    from registries import many
+
+    loaded = registry.read(many(tmp_path / "many.geojson", 10_050))
+    timeline = maps.write_page(tmp_path / "t.html", maps.timeline_html(loaded, date(2025, 6, 30)))
+    open_page(page, timeline)
+    assert page.evaluate("window.symbols.objects.options.disableClusteringAtZoom") == 15
+    for when in ("2025-06-30", "2022-06-30", "1999-01-01", "2023-05-15", "2025-06-30"):
+        page.evaluate(f"window.symbols.setDate('{when}')")
+        assert on_map(page) == expected(loaded, date.fromisoformat(when)), when
