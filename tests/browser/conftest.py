@@ -38,12 +38,6 @@ LAUNCH_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("browser/"):
-            item.add_marker(pytest.mark.browser)
-
-
 def _tile() -> bytes:
     """A plain 256 x 256 PNG the colour of an empty map."""
     row = b"\x00" + bytes((0xF2, 0xEF, 0xE9)) * 256

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import Watch, open_page
 from registries import SAMPLE_DATES, TODAY, hostile, sample
 
 from symbols import maps, registry
 from symbols._mappage import ASSETS
+from symbols.cli import cli
 from symbols.listing import status_rows
 from symbols.registry import Registry
 
@@ -60,7 +63,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 
 
 def expected(reg: Registry, day: date) -> dict[str, tuple[str, bool]]:
-    return {row.id: (row.status, row.certain) for row in status_rows(reg, day)}
+    """What `symbols status --as-of DAY --format json` lists."""
+    result = CliRunner().invoke(
+        cli, ["status", str(reg.path), "--as-of", day.isoformat(), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["objects"]
+    assert [r["id"] for r in rows] == [r.id for r in status_rows(reg, day)]
+    return {row["id"]: (row["status"], row["certain"]) for row in rows}
 
 
 def on_map(page: Any) -> dict[str, tuple[str, bool]]:
@@ -105,7 +115,7 @@ def test_popups_show_names_status_and_sourced_history(page: Any, site: Site) -> 
         "Object taldykorgan-statue",
         "Тұлғаның ескерткіші",
         "Памятник",
-        "toppled on 2022-01-20 (since 2022-01-05)",
+        "toppled on 2022-01-20 (since 2022-01-05), certain",
         "statue",
         "Someone",
         "Taldykorgan",

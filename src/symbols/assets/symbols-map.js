@@ -765,6 +765,8 @@
         element("br", null, status);
         element("span", "sym-uncertain", status,
           "uncertain: a dated change may or may not have happened yet");
+      } else {
+        status.appendChild(document.createTextNode(", certain"));
       }
     }
     this.fact(facts, "Status", status);
