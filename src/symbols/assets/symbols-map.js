@@ -253,7 +253,8 @@
   };
 
   Page.prototype.markerTitle = function (i) {
-    return this.details[i][1] + " (" + this.statusText(this.code[i]) + ")";
+    var name = this.details[i][1];
+    return this.code[i] < 0 ? name : name + " (" + this.statusText(this.code[i]) + ")";
   };
 
   Page.prototype.load = function () {
@@ -389,6 +390,9 @@
     api.regionCount = function (code) { return self.regionCount(code); };
     api.openPopup = function (id) {
       var marker = self.markers[api.ids.indexOf(id)];
+      if (!marker || !self.objects.hasLayer(marker)) {
+        return Promise.reject(new Error("not on the map on this date: " + id));
+      }
       return self.reveal(marker).then(function () {
         self.openPopup(marker);
         return marker.getPopup().getElement();
@@ -498,8 +502,8 @@
       stops.push(COLOURS[this.statuses[s]] + " " + from.toFixed(1) + "deg " + to.toFixed(1) + "deg");
       parts.push(counts[s] + " " + this.statuses[s]);
     }
-    var size = total < 10 ? 30 : total < 100 ? 36 : total < 1000 ? 42 : 48;
-    var html = '<div class="sym-cluster" style="background:conic-gradient(' + stops.join(",") +
+    var size = total < 10 ? 30 : total < 100 ? 36 : total < 1000 ? 42 : total < 10000 ? 50 : 60;
+    var html = '<div class="sym-cluster' + (total >= 1000 ? " sym-cluster-big" : "") + '" style="background:conic-gradient(' + stops.join(",") +
       ')" title="' + escapeHtml(plural(total, "object", "objects") + ": " + parts.join(", ")) +
       '"><span>' + total.toLocaleString("en") + "</span></div>";
     return L.divIcon({ html: html, className: "sym-cluster-icon", iconSize: L.point(size, size) });
