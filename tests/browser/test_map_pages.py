@@ -320,3 +320,14 @@ def test_more_objects_than_are_clustered_at_street_zoom(page: Any, tmp_path: Pat
     for when in ("2025-06-30", "2022-06-30", "1999-01-01", "2023-05-15", "2025-06-30"):
         page.evaluate(f"window.symbols.setDate('{when}')")
         assert on_map(page) == expected(loaded, date.fromisoformat(when)), when
+
+
+def test_a_map_with_nothing_on_it(page: Any, site: Site, tmp_path: Path) -> None:
+    from registries import sample_features, write
+
+    abroad = [f for f in sample_features() if f["id"] == "ankara-statue"]
+    for reg in (site.registry, registry.load(write(tmp_path / "tr.geojson", abroad))):
+        path = maps.write_page(tmp_path / "empty.html", maps.map_html(reg, date(2000, 1, 1)))
+        open_page(page, path)
+        assert on_map(page) == {}
+        assert "0 objects" in page.locator(".sym-title").inner_text()

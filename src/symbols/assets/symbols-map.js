@@ -320,6 +320,8 @@
     var bounds = this.data.bounds || (this.regions && this.regions.getBounds());
     if (bounds) {
       map.fitBounds(bounds, this.fitPadding());
+    } else {
+      map.setView([20, 0], 2, { animate: false }); // nothing to show yet: the world
     }
     this.objects.addTo(map);
     this.sync();
