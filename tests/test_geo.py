@@ -117,8 +117,9 @@ def _python(code: str, **env: str) -> str:
     src = str(Path(geo.__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "PYTHONPATH": path, **env}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     return run.stdout
 
 
@@ -136,11 +137,33 @@ def test_geo_dir_can_be_overridden(tmp_path):
 # --- gazetteer ---------------------------------------------------------------------------------
 
 SPELLINGS = [
-    (1518542, ["Талдыкорган", "Талдықорған", "Taldyqorghan", "Taldykorgan", "Taldy-Kurgan",
-               "TALDYKORGAN", "  taldykorgan "]),
+    (
+        1518542,
+        [
+            "Талдыкорган",
+            "Талдықорған",
+            "Taldyqorghan",
+            "Taldykorgan",
+            "Taldy-Kurgan",
+            "TALDYKORGAN",
+            "  taldykorgan ",
+        ],
+    ),
     (1522818, ["Кеген", "Kegen", "кеген"]),
-    (1526273, ["Астана", "Astana", "Нур-Султан", "Нұр-Сұлтан", "Nur-Sultan", "Akmola", "Акмола",
-               "Tselinograd", "Целиноград"]),
+    (
+        1526273,
+        [
+            "Астана",
+            "Astana",
+            "Нур-Султан",
+            "Нұр-Сұлтан",
+            "Nur-Sultan",
+            "Akmola",
+            "Акмола",
+            "Tselinograd",
+            "Целиноград",
+        ],
+    ),
     (1526384, ["Алматы", "Almaty", "Алма-Ата", "Alma-Ata", "Alma Ata", "Верный"]),
     (1517945, ["Түркістан", "Туркестан", "Turkestan", "Turkistan"]),
     (1518980, ["Шымкент", "Shymkent", "Chimkent", "Чимкент"]),
@@ -159,7 +182,11 @@ def test_spellings_in_three_scripts_resolve_to_one_place(geonameid, spellings):
 def test_lookup_gives_names_region_and_what_matched():
     p = geo.lookup_place("Taldyqorghan")
     assert (p.name, p.name_kk, p.name_ru, p.region) == (
-        "Taldykorgan", "Талдықорған", "Талдыкорган", "KZ-33")
+        "Taldykorgan",
+        "Талдықорған",
+        "Талдыкорган",
+        "KZ-33",
+    )
     assert p.matched == "Taldyqorghan"
     assert math.isclose(p.lon, 78.37389) and math.isclose(p.lat, 45.01556)
     assert p.population > 100_000
@@ -226,8 +253,18 @@ def test_gazetteer_file_is_kazakhstan_only_with_regions_from_the_polygons():
     with geo.GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert len(rows) > 300
-    assert {"geonameid", "name", "name_kk", "name_ru", "alternates", "lon", "lat",
-            "population", "feature_class", "region"} <= set(rows[0])
+    assert {
+        "geonameid",
+        "name",
+        "name_kk",
+        "name_ru",
+        "alternates",
+        "lon",
+        "lat",
+        "population",
+        "feature_class",
+        "region",
+    } <= set(rows[0])
     codes = geo.regions_at([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
     assert [r["region"] for r in rows] == codes
     assert None not in codes
@@ -235,3 +272,75 @@ def test_gazetteer_file_is_kazakhstan_only_with_regions_from_the_polygons():
     centres = {r["centre_of"]: r["name"] for r in rows if r["centre_of"]}
     assert set(centres) == set(geo.regions())
     assert centres["KZ-33"] == "Taldykorgan" and centres["KZ-62"] == "Zhezqazghan"
+
+
+# --- the grid index (geo/kz_regions.index.json) against shapely ---------------------------------
+
+
+def test_index_is_built_from_the_current_region_file():
+    assert geo._index() is not None, "run geo/build_region_index.py"
+    assert geo.simplified_regions() is not None, "run geo/build_region_index.py"
+
+
+def _shapely_agrees(lons, lats):
+    found = geo.regions_at(lons, lats)
+    assert found == geo._regions_at_shapely(lons, lats)
+    return found
+
+
+def test_index_agrees_with_shapely_on_the_gazetteer():
+    places = [place for place, _ in geo._gazetteer()]
+    assert len(places) == 351
+    found = _shapely_agrees([p.lon for p in places], [p.lat for p in places])
+    assert found == [p.region for p in places]
+
+
+def test_index_agrees_with_shapely_on_random_points():
+    import numpy as np
+
+    rng = np.random.default_rng(6)
+    lons, lats = rng.uniform(46, 88, 100_000), rng.uniform(40, 56, 100_000)
+    found = _shapely_agrees(lons, lats)
+    assert set(found) == set(geo.regions()) | {None}
+
+
+def test_index_agrees_with_shapely_on_borders_and_cell_lines():
+    lons, lats = [], []
+    for feature in geo._features():
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"]
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        for ring in (ring for polygon in polygons for ring in polygon):
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+                # a shared vertex, a point near an edge's middle, points a hair off the vertex
+                lons += [x1, (x1 + x2) / 2, math.nextafter(x1, 90), x1 - 1e-9]
+                lats += [y1, (y1 + y2) / 2, y1, math.nextafter(y1, 0)]
+    # the index's cell lines, where a point belongs to two cells
+    for i in range(42 * 16):
+        for j in range(16 * 16):
+            lons.append(46 + i / 16)
+            lats.append(40 + j / 16)
+    found = _shapely_agrees(lons, lats)
+    assert "KZ-19" in found and "KZ-75" in found
+
+
+def test_index_answers_without_numpy_or_shapely():
+    heavy = "{'shapely', 'numpy'}"
+    code = (
+        "import sys, symbols.geo as g; print(g.regions_at([76.9115, 0.0], [43.25249, 0.0])); "
+        f"print(sorted({heavy} & {{*sys.modules}}))"
+    )
+    assert _python(code) == "['KZ-75', None]\n[]\n"
+
+
+def test_stale_index_is_not_used(tmp_path):
+    for name in ("kz_regions.geojson", "kz_regions.index.json", "kz_regions.simplified.json"):
+        (tmp_path / name).write_bytes((geo.GEO_DIR / name).read_bytes())
+    with (tmp_path / "kz_regions.geojson").open("ab") as stream:
+        stream.write(b"\n")  # the same regions, another file: the index no longer matches it
+    code = (
+        "import symbols.geo as g; print(g._index() is None, g.simplified_regions() is None); "
+        "print(g.regions_at([76.9115], [43.25249]))"
+    )
+    assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True True\n['KZ-75']\n"

@@ -226,7 +226,23 @@ def removal_breaks(maximum: int) -> list[int]:
 
 @cache
 def _region_shapes() -> tuple[dict[str, Any], ...]:
-    """The region polygons, simplified together (shared borders stay shared) and rounded."""
+    """The region polygons, simplified together (shared borders stay shared) and rounded: as
+    shipped in ``geo/`` (``geo/build_region_index.py``) while that file was made from the current
+    region file at this tolerance, else computed now."""
+    from . import geo
+
+    shipped = geo.simplified_regions()
+    if (
+        shipped is not None
+        and shipped.get("tolerance") == _REGION_TOLERANCE
+        and shipped.get("decimals") == _REGION_DECIMALS
+    ):
+        return tuple(shipped["features"])
+    return simplify_region_shapes()
+
+
+def simplify_region_shapes() -> tuple[dict[str, Any], ...]:
+    """:func:`_region_shapes` computed with shapely (``shapely.coverage_simplify``)."""
     import shapely
 
     from . import geo

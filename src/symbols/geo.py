@@ -2,18 +2,23 @@
 
 The data live in the repository's ``geo/`` folder (provenance and licences in geo/README.md);
 the environment variable SYMBOLS_GEO_DIR points to another copy. Shapely is imported only inside
-the functions that need polygons, so importing this module stays cheap.
+the functions that need polygons, so importing this module stays cheap; :func:`regions_at` needs
+neither while ``geo/kz_regions.index.json`` (built by ``geo/build_region_index.py``) matches the
+region file, and answers exactly as shapely does.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import difflib
+import hashlib
 import os
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +28,8 @@ from symbols.errors import PlaceError
 GEO_DIR = Path(os.environ.get("SYMBOLS_GEO_DIR") or Path(__file__).resolve().parents[2] / "geo")
 REGIONS_FILE = GEO_DIR / "kz_regions.geojson"
 GAZETTEER_FILE = GEO_DIR / "kz_gazetteer.tsv"
+INDEX_FILE = GEO_DIR / "kz_regions.index.json"
+SIMPLIFIED_FILE = GEO_DIR / "kz_regions.simplified.json"
 
 #: When several settlements share a name, the most populous one is taken only if it has at least
 #: DOMINANCE times the population of every other; otherwise the name is ambiguous. A population
@@ -64,10 +71,41 @@ def country_of_region(code: str) -> str:
 
 
 @cache
+def _regions_bytes() -> bytes:
+    return REGIONS_FILE.read_bytes()
+
+
+@cache
+def _regions_sha256() -> str:
+    return hashlib.sha256(_regions_bytes()).hexdigest()
+
+
+def _derived(path: Path) -> dict[str, Any] | None:
+    """A file built from the region file by geo/build_region_index.py, if it was built from
+    the current one (its ``source_sha256``), else None."""
+    import orjson
+
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("source_sha256") != _regions_sha256():
+        return None
+    return data
+
+
+@cache
+def simplified_regions() -> dict[str, Any] | None:
+    """``geo/kz_regions.simplified.json`` (the map pages' region layer), if it was built from
+    the current region file: ``tolerance``, ``decimals`` and ``features``."""
+    return _derived(SIMPLIFIED_FILE)
+
+
+@cache
 def _features() -> tuple[dict[str, Any], ...]:
     import orjson
 
-    data = orjson.loads(REGIONS_FILE.read_bytes())
+    data = orjson.loads(_regions_bytes())
     return tuple(sorted(data["features"], key=lambda f: f["properties"]["iso_3166_2"]))
 
 
@@ -102,6 +140,19 @@ def region_at(lon: float, lat: float) -> str | None:
 def regions_at(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
     """Vectorised region_at. A point on a border shared by several regions (polygons are
     closed: borders count as inside) gets the lowest ISO code among them; NaN gives None."""
+    index = _index()
+    if index is None:
+        return _regions_at_shapely(lons, lats)
+    if len(lons) != len(lats) or any(
+        getattr(v, "ndim", 1) != 1 or isinstance(v, (str, bytes)) for v in (lons, lats)
+    ):
+        raise ValueError("lons and lats must be flat sequences of the same length")
+    at = index.at
+    return [at(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+
+
+def _regions_at_shapely(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+    """regions_at with shapely: the reference, used when the grid index is missing or stale."""
     import numpy as np
     import shapely
 
@@ -117,6 +168,116 @@ def regions_at(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]
         if todo.size:
             found[todo[shapely.intersects_xy(geoms[i], x[todo], y[todo])]] = i
     return [codes[i] if i >= 0 else None for i in found.tolist()]
+
+
+_OUTSIDE, _MIXED, _FULL = 255, 254, -1
+
+
+@cache
+def _index() -> _RegionIndex | None:
+    data = _derived(INDEX_FILE)
+    if data is None or data.get("codes") != list(regions()):
+        return None
+    return _RegionIndex(data)
+
+
+class _RegionIndex:
+    """The grid of geo/kz_regions.index.json (its layout is described in the script that builds
+    it). A point's cell is found exactly (cells are 1/16 degree); a cell wholly inside one region
+    or outside all answers at once. In a cell that region borders cross, a point is on a
+    region's boundary (inside: polygons are closed) or inside it by the parity of the region's
+    edges crossed by a ray going east from the point to the first cell that lies wholly inside or
+    wholly outside that region (whose status is known); the edges are those listed for the cells
+    the ray passes. Orientation tests are exact (rational arithmetic where floating point cannot
+    decide), so the answer is shapely's own."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        import zlib
+
+        self.codes: list[str] = data["codes"]
+        self.x0, self.y0 = (float(v) for v in data["origin"])
+        self.scale = float(data["cells_per_degree"])
+        self.nx, self.ny = data["size"]
+        self.grid = zlib.decompress(base64.b64decode(data["grid"]))
+        if len(self.grid) != self.nx * self.ny:
+            raise ValueError("index grid has the wrong size")
+        self.mixed: dict[int, list[list[Any]]] = {int(k): v for k, v in data["mixed"].items()}
+        self.vertices: list[list[float]] = data["vertices"]
+
+    def at(self, x: float, y: float) -> str | None:
+        fx = (x - self.x0) * self.scale  # exact: a power-of-two scale, Sterbenz subtraction
+        fy = (y - self.y0) * self.scale
+        if not (0.0 <= fx < self.nx and 0.0 <= fy < self.ny):  # also NaN
+            return None
+        ix, iy = int(fx), int(fy)
+        cell = iy * self.nx + ix
+        value = self.grid[cell]
+        if value < _MIXED:
+            return self.codes[value]
+        if value == _OUTSIDE:
+            return None
+        for region, edges in self.mixed[cell]:
+            if edges == _FULL or self._inside(region, edges, ix, iy, x, y):
+                return self.codes[region]
+        return None
+
+    def _status(self, region: int, cell: int) -> list[int] | int | None:
+        """The region in ``cell``: _FULL, None (empty) or the edges listed there."""
+        value = self.grid[cell]
+        if value == _MIXED:
+            for r, edges in self.mixed[cell]:
+                if r == region:
+                    return edges  # type: ignore[no-any-return]
+            return None
+        return _FULL if value == region else None
+
+    def _inside(
+        self, region: int, edges: list[int], ix: int, iy: int, px: float, py: float
+    ) -> bool:
+        crossed = set(edges)
+        row = iy * self.nx
+        column = ix + 1
+        while True:  # the grid's last column is outside every region
+            status = self._status(region, row + column)
+            if status is None or status == _FULL:
+                break
+            crossed.update(status)  # type: ignore[arg-type]
+            column += 1
+        qx = self.x0 + (column + 0.5) / self.scale
+        v = self.vertices[region]
+        odd = False
+        for k in crossed:
+            ax, ay, bx, by = v[2 * k], v[2 * k + 1], v[2 * k + 2], v[2 * k + 3]
+            if (
+                (ax <= px <= bx or bx <= px <= ax)
+                and (ay <= py <= by or by <= py <= ay)
+                and _orientation(ax, ay, bx, by, px, py) == 0
+            ):
+                return True  # on the boundary
+            if (ay > py) != (by > py):
+                side = 1 if by > ay else -1
+                if (
+                    _orientation(ax, ay, bx, by, px, py) == side
+                    and _orientation(ax, ay, bx, by, qx, py) == -side
+                ):
+                    odd = not odd
+        return odd != (status == _FULL)
+
+
+def _orientation(ax: float, ay: float, bx: float, by: float, px: float, py: float) -> int:
+    """1 if p is left of the line from a to b, -1 if right, 0 if on it: exactly."""
+    left = (bx - ax) * (py - ay)
+    right = (by - ay) * (px - ax)
+    det = left - right
+    bound = 1e-15 * (abs(left) + abs(right))  # well above Shewchuk's 3.3e-16 error bound
+    if det > bound:
+        return 1
+    if det < -bound:
+        return -1
+    exact = (Fraction(bx) - Fraction(ax)) * (Fraction(py) - Fraction(ay)) - (
+        Fraction(by) - Fraction(ay)
+    ) * (Fraction(px) - Fraction(ax))
+    return (exact > 0) - (exact < 0)
 
 
 # --- names -------------------------------------------------------------------------------------

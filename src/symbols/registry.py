@@ -186,12 +186,24 @@ class Registry:
     @cached_property
     def regions(self) -> dict[str, str | None]:
         """Each object's region: as stored, else the region polygon its point falls in."""
+        return {
+            m.id: m.prop("region") or found
+            for m, found in zip(self.features, self.located_regions, strict=True)
+        }
+
+    @cached_property
+    def located_regions(self) -> list[str | None]:
+        """The region polygon each object's point falls in (``geo.regions_at``), in feature
+        order; None without a point or outside every region. Computed once per registry: the
+        validator's region checks and :attr:`regions` share it."""
         from . import geo
 
-        missing = [m for m in self.features if not m.prop("region") and m.lon is not None]
-        found = geo.regions_at([m.lon for m in missing], [m.lat for m in missing])
-        derived = {m.id: code for m, code in zip(missing, found, strict=True)}
-        return {m.id: m.prop("region") or derived.get(m.id) for m in self.features}
+        placed = [(i, m) for i, m in enumerate(self.features) if m.lon is not None]
+        found = geo.regions_at([m.lon for _, m in placed], [m.lat for _, m in placed])
+        out: list[str | None] = [None] * len(self.features)
+        for (i, _), code in zip(placed, found, strict=True):
+            out[i] = code
+        return out
 
     def get(self, feature_id: str) -> Monument:
         try:

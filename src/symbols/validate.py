@@ -326,7 +326,8 @@ class _Checker:
         ]
         if not candidates:
             return
-        found = geo.regions_at([m.lon for _, m in candidates], [m.lat for _, m in candidates])
+        located = registry.located_regions  # shared with Registry.regions
+        found = [located[i] for i, _ in candidates]
         missing = [(i, m) for (i, m), code in zip(candidates, found, strict=True) if code is None]
         swapped = (
             geo.regions_at([m.lat for _, m in missing], [m.lon for _, m in missing])

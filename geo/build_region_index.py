@@ -1,0 +1,171 @@
+"""Build the files that let ``symbols`` work with the regions without numpy or shapely at run time.
+
+Writes, from ``kz_regions.geojson`` (whose SHA-256 both files record; ``symbols.geo`` uses them
+only while it matches):
+
+- ``kz_regions.index.json``: a grid index for ``symbols.geo.regions_at``. Cells are 1/16 degree
+  (a power of two, so a point's cell is computed exactly in floating point) over the regions'
+  extent plus a margin of empty cells. Each cell is, for each region, *full* (the closed cell
+  lies in the region's interior: ``contains_properly``), *empty* (``disjoint``) or *mixed*.
+  ``grid`` (zlib, base64) holds one byte per cell, row by row from the south-west: a region's
+  index when that region is full and all others empty, 255 when all are empty, 254 when mixed.
+  ``mixed`` maps a mixed cell's number to ``[[region index, edge numbers or -1 when full], ...]``
+  for the regions not empty there; the edges listed are those whose bounding box meets the
+  closed cell (a superset of the edges that meet it). ``vertices`` holds each region's rings
+  (exterior and holes of every part) as flat ``[x0, y0, x1, y1, ...]`` lists, concatenated;
+  edge ``k`` runs from vertex ``k`` to vertex ``k + 1`` (GeoJSON rings repeat their first vertex,
+  and no listed edge spans two rings). The coordinates are the GeoJSON file's own numbers.
+- ``kz_regions.simplified.json``: the region layer of the map pages, as
+  ``symbols._mapdata.simplify_region_shapes`` computes it (``shapely.coverage_simplify`` at the
+  pages' tolerance, rounded), so that pages need not simplify on every run.
+
+Run from the repository root (needs shapely and numpy, the project's dependencies):
+
+    .venv/bin/python geo/build_region_index.py
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import orjson
+import shapely
+from shapely.geometry import shape
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+SOURCE = HERE / "kz_regions.geojson"
+INDEX = HERE / "kz_regions.index.json"
+SIMPLIFIED = HERE / "kz_regions.simplified.json"
+CELLS_PER_DEGREE = 16
+OUTSIDE, MIXED = 255, 254
+FULL = -1
+
+
+def rings(geometry: dict) -> list[list[list[float]]]:
+    polygons = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def build_index(raw: bytes) -> dict:
+    data = orjson.loads(raw)
+    features = sorted(data["features"], key=lambda f: f["properties"]["iso_3166_2"])
+    codes = [f["properties"]["iso_3166_2"] for f in features]
+    geoms = [shape(f["geometry"]) for f in features]
+    for g in geoms:
+        shapely.prepare(g)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    x0, y0 = float(np.floor(minx)) - 1, float(np.floor(miny)) - 1
+    nx = int(np.ceil((maxx + 1 - x0) * CELLS_PER_DEGREE))
+    ny = int(np.ceil((maxy + 1 - y0) * CELLS_PER_DEGREE))
+    step = 1 / CELLS_PER_DEGREE
+    ix, iy = np.meshgrid(np.arange(nx), np.arange(ny))
+    ix, iy = ix.ravel(), iy.ravel()  # cell number = iy * nx + ix
+    bx0, by0 = x0 + ix * step, y0 + iy * step
+    boxes = shapely.box(bx0, by0, bx0 + step, by0 + step)
+
+    status = np.zeros((len(geoms), nx * ny), dtype=np.int8)  # 0 empty, 1 full, 2 mixed
+    for r, g in enumerate(geoms):
+        gx0, gy0, gx1, gy1 = g.bounds
+        near = np.flatnonzero(
+            (bx0 <= gx1) & (bx0 + step >= gx0) & (by0 <= gy1) & (by0 + step >= gy0)
+        )
+        meets = shapely.intersects(g, boxes[near])
+        inside = shapely.contains_properly(g, boxes[near])
+        status[r, near[meets]] = 2
+        status[r, near[inside]] = 1
+
+    vertices: list[list[float]] = []
+    mixed: dict[int, list] = {}
+    for r, f in enumerate(features):
+        flat: list[float] = []
+        edge_ids: list[int] = []
+        for ring in rings(f["geometry"]):
+            start = len(flat) // 2
+            edge_ids += range(start, start + len(ring) - 1)
+            for x, y in ring:
+                flat += [x, y]
+        vertices.append(flat)
+        ids = np.array(edge_ids, dtype=np.int64)
+        xs, ys = np.array(flat[0::2]), np.array(flat[1::2])
+        ex0 = np.minimum(xs[ids], xs[ids + 1])
+        ex1 = np.maximum(xs[ids], xs[ids + 1])
+        ey0 = np.minimum(ys[ids], ys[ids + 1])
+        ey1 = np.maximum(ys[ids], ys[ids + 1])
+        # cells an edge's bounding box meets (closed boxes: a coordinate on a cell line meets both)
+        cx0 = np.floor((ex0 - x0) * CELLS_PER_DEGREE).astype(int)
+        cx1 = np.floor((ex1 - x0) * CELLS_PER_DEGREE).astype(int)
+        cy0 = np.floor((ey0 - y0) * CELLS_PER_DEGREE).astype(int)
+        cy1 = np.floor((ey1 - y0) * CELLS_PER_DEGREE).astype(int)
+        on_x0 = (ex0 - x0) * CELLS_PER_DEGREE == cx0
+        on_y0 = (ey0 - y0) * CELLS_PER_DEGREE == cy0
+        cells: dict[int, list[int]] = {}
+        for k, a0, a1, b0, b1, ox, oy in zip(
+            ids.tolist(), cx0, cx1, cy0, cy1, on_x0, on_y0, strict=True
+        ):
+            for cy in range(b0 - (1 if oy else 0), b1 + 1):
+                for cx in range(a0 - (1 if ox else 0), a1 + 1):
+                    cells.setdefault(int(cy * nx + cx), []).append(k)
+        for cell in np.flatnonzero(status[r] == 2).tolist():
+            edges = cells.get(cell)
+            if not edges:
+                raise ValueError(f"{codes[r]}: mixed cell {cell} without edges")
+            mixed.setdefault(cell, []).append([r, edges])
+        for cell in np.flatnonzero(status[r] == 1).tolist():
+            mixed.setdefault(cell, []).append([r, FULL])
+
+    grid = np.full(nx * ny, OUTSIDE, dtype=np.uint8)
+    for cell, entries in mixed.items():
+        if len(entries) == 1 and entries[0][1] == FULL:
+            grid[cell] = entries[0][0]
+        else:
+            grid[cell] = MIXED
+    return {
+        "source": SOURCE.name,
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "built_by": "geo/build_region_index.py",
+        "codes": codes,
+        "origin": [x0, y0],
+        "cells_per_degree": CELLS_PER_DEGREE,
+        "size": [nx, ny],
+        "grid": base64.b64encode(zlib.compress(grid.tobytes(), 9)).decode("ascii"),
+        "mixed": {
+            str(cell): sorted(entries)
+            for cell, entries in sorted(mixed.items())
+            if grid[cell] == MIXED
+        },
+        "vertices": vertices,
+    }
+
+
+def main() -> None:
+    raw = SOURCE.read_bytes()
+    index = build_index(raw)
+    INDEX.write_bytes(orjson.dumps(index) + b"\n")
+    mixed = len(index["mixed"])
+    print(f"wrote {INDEX.name}: {index['size'][0]} x {index['size'][1]} cells, {mixed} mixed")
+
+    from symbols import _mapdata
+
+    shapes = {
+        "source": SOURCE.name,
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "built_by": "geo/build_region_index.py",
+        "tolerance": _mapdata._REGION_TOLERANCE,
+        "decimals": _mapdata._REGION_DECIMALS,
+        "features": list(_mapdata.simplify_region_shapes()),
+    }
+    SIMPLIFIED.write_bytes(orjson.dumps(shapes) + b"\n")
+    print(f"wrote {SIMPLIFIED.name}")
+
+
+if __name__ == "__main__":
+    main()
