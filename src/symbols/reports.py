@@ -351,13 +351,17 @@ def _write(files: dict[Path, bytes]) -> list[Path]:
 
 
 @contextlib.contextmanager
-def quick() -> Iterator[None]:
+def quick(until_exit: bool = False) -> Iterator[None]:
     """Pause the cyclic garbage collector: reading and counting 100,000 objects allocates
-    millions of acyclic ones, and repeated collections would triple the time."""
+    millions of acyclic ones, and repeated collections would triple the time.
+
+    ``until_exit``: leave it off afterwards, for a process that ends when the block does (the
+    ``symbols`` command): turned back on, its first collection would traverse every object
+    allocated meanwhile, only for the process to end."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
+        if enabled and not until_exit:
             gc.enable()
