@@ -3,18 +3,22 @@
 Writes, from ``kz_regions.geojson`` (whose SHA-256 both files record; ``symbols.geo`` uses them
 only while it matches):
 
-- ``kz_regions.index.json``: a grid index for ``symbols.geo.regions_at``. Cells are 1/16 degree
+- ``kz_regions.index.json``: the regions' properties in code order (names, so that
+  ``symbols.geo.regions`` need not parse the polygons) and a grid index for
+  ``symbols.geo.regions_at``. Cells are 1/16 degree
   (a power of two, so a point's cell is computed exactly in floating point) over the regions'
   extent plus a margin of empty cells. Each cell is, for each region, *full* (the closed cell
   lies in the region's interior: ``contains_properly``), *empty* (``disjoint``) or *mixed*.
   ``grid`` (zlib, base64) holds one byte per cell, row by row from the south-west: a region's
   index when that region is full and all others empty, 255 when all are empty, 254 when mixed.
-  ``mixed`` maps a mixed cell's number to ``[[region index, edge numbers or -1 when full], ...]``
-  for the regions not empty there; the edges listed are those whose bounding box meets the
-  closed cell (a superset of the edges that meet it). ``vertices`` holds each region's rings
-  (exterior and holes of every part) as flat ``[x0, y0, x1, y1, ...]`` lists, concatenated;
-  edge ``k`` runs from vertex ``k`` to vertex ``k + 1`` (GeoJSON rings repeat their first vertex,
-  and no listed edge spans two rings). The coordinates are the GeoJSON file's own numbers.
+  For a mixed cell, ``mixed_cells``/``mixed_at``/``mixed_data`` list the regions not empty there
+  (little-endian int32, base64: index, then -1 when full, else the number of edges and the
+  edges); the edges listed are those
+  whose bounding box meets the closed cell (a superset of the edges that meet it). ``vertices``
+  (little-endian float64, base64) holds every region's rings (exterior and holes of every part)
+  as ``x, y`` pairs, the regions' vertices starting at ``vertex_start``; a region's edge ``k``
+  runs from its vertex ``k`` to ``k + 1`` (GeoJSON rings repeat their first vertex, and no listed
+  edge spans two rings). The coordinates are the GeoJSON file's own numbers.
 - ``kz_regions.simplified.json``: the region layer of the map pages, as
   ``symbols._mapdata.simplify_region_shapes`` computes it (``shapely.coverage_simplify`` at the
   pages' tolerance, rounded), so that pages need not simplify on every run.
@@ -128,21 +132,38 @@ def build_index(raw: bytes) -> dict:
             grid[cell] = entries[0][0]
         else:
             grid[cell] = MIXED
+    # mixed cells as one flat list of integers: for each cell (in cell order) the number of
+    # regions listed, then for each region its index and its number of edges followed by the
+    # edges (-1 and none when the region is full there); "mixed_cells" and "mixed_at" give each
+    # cell's number and where its record starts
+    mixed_cells, mixed_at, mixed_data = [], [], []
+    for cell, entries in sorted(mixed.items()):
+        if grid[cell] != MIXED:
+            continue
+        mixed_cells.append(cell)
+        mixed_at.append(len(mixed_data))
+        mixed_data.append(len(entries))
+        for region, edges in sorted(entries):
+            if edges == FULL:
+                mixed_data += [region, FULL]
+            else:
+                mixed_data += [region, len(edges), *edges]
+    flat = np.array([x for v in vertices for x in v], dtype="<f8")
     return {
         "source": SOURCE.name,
         "source_sha256": hashlib.sha256(raw).hexdigest(),
         "built_by": "geo/build_region_index.py",
         "codes": codes,
+        "properties": [f["properties"] for f in features],
         "origin": [x0, y0],
         "cells_per_degree": CELLS_PER_DEGREE,
         "size": [nx, ny],
         "grid": base64.b64encode(zlib.compress(grid.tobytes(), 9)).decode("ascii"),
-        "mixed": {
-            str(cell): sorted(entries)
-            for cell, entries in sorted(mixed.items())
-            if grid[cell] == MIXED
-        },
-        "vertices": vertices,
+        "mixed_cells": mixed_cells,
+        "mixed_at": mixed_at,
+        "mixed_data": base64.b64encode(np.array(mixed_data, dtype="<i4").tobytes()).decode(),
+        "vertex_start": np.cumsum([0] + [len(v) // 2 for v in vertices]).tolist(),
+        "vertices": base64.b64encode(flat.tobytes()).decode("ascii"),
     }
 
 
@@ -150,7 +171,7 @@ def main() -> None:
     raw = SOURCE.read_bytes()
     index = build_index(raw)
     INDEX.write_bytes(orjson.dumps(index) + b"\n")
-    mixed = len(index["mixed"])
+    mixed = len(index["mixed_cells"])
     print(f"wrote {INDEX.name}: {index['size'][0]} x {index['size'][1]} cells, {mixed} mixed")
 
     from symbols import _mapdata

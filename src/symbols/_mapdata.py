@@ -25,6 +25,7 @@ FORMAT_VERSION = 1
 _EPOCH = date(1970, 1, 1).toordinal()
 _STATUS_INDEX = {status: i for i, status in enumerate(STATUSES)}
 _KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
+_EVENT_TYPE_SET = frozenset(EVENT_TYPES)
 _COORDINATE_DECIMALS = 5  # about a metre: finer than any location_precision the registry has
 _REGION_TOLERANCE = 0.02  # degrees (about 2 km): a pixel or two at the zooms regions are read at
 _REGION_DECIMALS = 3
@@ -129,9 +130,12 @@ def _details(m: Monument, region: str | None) -> list[Any]:
     """The popup's contents: [id, name, name:kk, name:ru, subject, place, region, precision,
     notes, events]; an event is [date as written, type, status (sightings), note, first day,
     sources]; a source is [url, title, publisher, published, archived], without trailing nulls."""
+    # runs for every object of every page: plain loops, no per-item function calls
     events = []
     for event in m.events:
-        if event.when is None or event.type not in EVENT_TYPES:
+        when = event.when
+        kind = event.type
+        if when is None or kind not in _EVENT_TYPE_SET:
             continue
         sources = []
         for s in event.sources:
@@ -148,16 +152,16 @@ def _details(m: Monument, region: str | None) -> list[Any]:
         events.append(
             [
                 event.date,
-                event.type,
-                event.status if event.type == "sighting" else None,
+                kind,
+                event.status if kind == "sighting" else None,
                 event.note,
-                day_number(event.earliest),
+                when.earliest.toordinal() - _EPOCH,
                 sources,
             ]
         )
-    kk, ru, subject, place, precision, notes = (
-        v if isinstance(v, str) else None for v in map(m.properties.get, _TEXTS)
-    )
+    get = m.properties.get
+    texts = [get(key) for key in _TEXTS]
+    kk, ru, subject, place, precision, notes = (v if type(v) is str else None for v in texts)
     return [m.id, m.name, kk, ru, subject, place, region, precision, notes, events]
 
 

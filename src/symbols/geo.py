@@ -15,8 +15,11 @@ import difflib
 import hashlib
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
@@ -112,9 +115,10 @@ def _features() -> tuple[dict[str, Any], ...]:
 @cache
 def regions() -> dict[str, Region]:
     """The 17 regions and 3 cities of republican significance, keyed by ISO code, in code order."""
+    index = _index_data()
+    properties = index["properties"] if index else [f["properties"] for f in _features()]
     out = {}
-    for f in _features():
-        p = f["properties"]
+    for p in properties:
         code = p["iso_3166_2"]
         out[code] = Region(code, p["name_en"], p["name_kk"], p["name_ru"], p["type"])
     return out
@@ -174,11 +178,14 @@ _OUTSIDE, _MIXED, _FULL = 255, 254, -1
 
 
 @cache
+def _index_data() -> dict[str, Any] | None:
+    return _derived(INDEX_FILE)
+
+
+@cache
 def _index() -> _RegionIndex | None:
-    data = _derived(INDEX_FILE)
-    if data is None or data.get("codes") != list(regions()):
-        return None
-    return _RegionIndex(data)
+    data = _index_data()
+    return None if data is None else _RegionIndex(data)
 
 
 class _RegionIndex:
@@ -201,8 +208,25 @@ class _RegionIndex:
         self.grid = zlib.decompress(base64.b64decode(data["grid"]))
         if len(self.grid) != self.nx * self.ny:
             raise ValueError("index grid has the wrong size")
-        self.mixed: dict[int, list[list[Any]]] = {int(k): v for k, v in data["mixed"].items()}
-        self.vertices: list[list[float]] = data["vertices"]
+        self.mixed_cells: list[int] = data["mixed_cells"]
+        self.mixed_at: list[int] = data["mixed_at"]
+        self.mixed_data = _little_endian("i", data["mixed_data"])
+        flat = _little_endian("d", data["vertices"])
+        self.vertices = flat  # x, y of every region's vertices, the regions' from vertex_start
+        self.vertex_start: list[int] = data["vertex_start"]
+
+    def _entries(self, cell: int) -> Iterator[tuple[int, list[int] | int]]:
+        """A mixed cell's regions in code order, each with its edges, or _FULL."""
+        data = self.mixed_data
+        pos = self.mixed_at[bisect_left(self.mixed_cells, cell)]
+        for _ in range(data[pos]):
+            region, count = data[pos + 1], data[pos + 2]
+            if count == _FULL:
+                pos += 2
+                yield region, _FULL
+            else:
+                yield region, data[pos + 3 : pos + 3 + count]
+                pos += 2 + count
 
     def at(self, x: float, y: float) -> str | None:
         fx = (x - self.x0) * self.scale  # exact: a power-of-two scale, Sterbenz subtraction
@@ -216,8 +240,8 @@ class _RegionIndex:
             return self.codes[value]
         if value == _OUTSIDE:
             return None
-        for region, edges in self.mixed[cell]:
-            if edges == _FULL or self._inside(region, edges, ix, iy, x, y):
+        for region, edges in self._entries(cell):
+            if edges == _FULL or self._inside(region, edges, ix, iy, x, y):  # type: ignore[arg-type]
                 return self.codes[region]
         return None
 
@@ -225,9 +249,9 @@ class _RegionIndex:
         """The region in ``cell``: _FULL, None (empty) or the edges listed there."""
         value = self.grid[cell]
         if value == _MIXED:
-            for r, edges in self.mixed[cell]:
+            for r, edges in self._entries(cell):
                 if r == region:
-                    return edges  # type: ignore[no-any-return]
+                    return edges
             return None
         return _FULL if value == region else None
 
@@ -244,10 +268,12 @@ class _RegionIndex:
             crossed.update(status)  # type: ignore[arg-type]
             column += 1
         qx = self.x0 + (column + 0.5) / self.scale
-        v = self.vertices[region]
+        v = self.vertices
+        first = 2 * self.vertex_start[region]
         odd = False
         for k in crossed:
-            ax, ay, bx, by = v[2 * k], v[2 * k + 1], v[2 * k + 2], v[2 * k + 3]
+            i = first + 2 * k
+            ax, ay, bx, by = v[i], v[i + 1], v[i + 2], v[i + 3]
             if (
                 (ax <= px <= bx or bx <= px <= ax)
                 and (ay <= py <= by or by <= py <= ay)
@@ -262,6 +288,14 @@ class _RegionIndex:
                 ):
                     odd = not odd
         return odd != (status == _FULL)
+
+
+def _little_endian(typecode: str, text: str) -> array:
+    values = array(typecode)
+    values.frombytes(base64.b64decode(text))
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
 
 
 def _orientation(ax: float, ay: float, bx: float, by: float, px: float, py: float) -> int:

@@ -29,6 +29,8 @@ DEFAULT_REGISTRY = Path("data/monuments.geojson")
 #: Registries of at least this many bytes are parsed with the cyclic garbage collector paused
 #: (see :func:`_collector_paused`).
 PAUSE_COLLECTOR_ABOVE = 1_000_000
+#: ... and the events and histories of registries with at least this many objects are made so.
+PAUSE_COLLECTOR_FEATURES = 1_000
 
 KINDS: tuple[str, ...] = (
     "statue",
@@ -204,6 +206,15 @@ class Registry:
         for (i, _), code in zip(placed, found, strict=True):
             out[i] = code
         return out
+
+    @contextmanager
+    def collector_paused(self) -> Iterator[None]:
+        """For work that makes objects for every feature (events, histories): in a big registry
+        (PAUSE_COLLECTOR_FEATURES or more), the collector paused and what was made frozen, as
+        when the file was parsed (see :func:`_collector_paused`)."""
+        big = len(self.features) >= PAUSE_COLLECTOR_FEATURES
+        with _collector_paused(PAUSE_COLLECTOR_ABOVE if big else 0):
+            yield
 
     def get(self, feature_id: str) -> Monument:
         try:

@@ -75,8 +75,9 @@ def check(registry: Registry, today: date | None = None) -> list[Problem]:
     """Every problem in ``registry``, in file order, with line numbers."""
     checker = _Checker(today or dates.today())
     raw_features = registry.data["features"]
-    for index, (raw, monument) in enumerate(zip(raw_features, registry.features, strict=True)):
-        checker.feature(index, raw, monument)
+    with registry.collector_paused():  # events and histories, kept for the commands
+        for index, (raw, monument) in enumerate(zip(raw_features, registry.features, strict=True)):
+            checker.feature(index, raw, monument)
     checker.regions(registry)
     return checker.located(registry)
 
