@@ -55,6 +55,11 @@ def title_of(registry: Registry) -> str:
 
 def map_payload(registry: Registry, day: date) -> dict[str, Any]:
     """What the dated map of ``day`` shows: the objects ``symbols status`` lists on that day."""
+    with registry.collector_paused():  # histories and the payload: no reference cycles
+        return _map_payload(registry, day)
+
+
+def _map_payload(registry: Registry, day: date) -> dict[str, Any]:
     listed = [(m, s) for m, s in listing(registry.features, day) if m.lon is not None]
     payload = _objects(registry, [m for m, _ in listed])
     payload.update(
@@ -69,6 +74,11 @@ def map_payload(registry: Registry, day: date) -> dict[str, Any]:
 
 def timeline_payload(registry: Registry, today: date) -> dict[str, Any]:
     """What the time-slider page needs: every object ever listed, with its status intervals."""
+    with registry.collector_paused():
+        return _timeline_payload(registry, today)
+
+
+def _timeline_payload(registry: Registry, today: date) -> dict[str, Any]:
     placed = []
     steps = []
     for monument in registry.features:
@@ -105,7 +115,6 @@ def region_removals(registry: Registry, day: date) -> dict[str, int]:
 
 
 def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any]:
-    regions = registry.regions
     kinds = sorted({m.kind for m in monuments}, key=lambda k: (_KIND_INDEX.get(k, 99), k))
     kind_index = {kind: i for i, kind in enumerate(kinds)}
     positions: list[float] = []
@@ -118,9 +127,23 @@ def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any
         "n": len(monuments),
         "p": positions,
         "k": [kind_index[m.kind] for m in monuments],
-        "d": [_details(m, regions.get(m.id)) for m in monuments],
+        "d": _all_details(registry, monuments),
         "bounds": _bounds(monuments),
     }
+
+
+def _all_details(registry: Registry, monuments: Sequence[Monument]) -> list[list[Any]]:
+    """Each object's popup contents, computed once per object of the registry: every page of
+    a build (the map of each date, the timeline) shares them, as they depend on no date."""
+    known: dict[int, tuple[Monument, list[Any]]] = registry.memo.setdefault("popup details", {})
+    regions = registry.regions
+    out = []
+    for m in monuments:
+        entry = known.get(id(m))
+        if entry is None or entry[0] is not m:  # (the entry holds m: its id is not reused)
+            entry = known[id(m)] = (m, _details(m, regions.get(m.id)))
+        out.append(entry[1])
+    return out
 
 
 _TEXTS = ("name:kk", "name:ru", "subject", "place", "location_precision", "notes")

@@ -62,13 +62,16 @@ class Source:
         if isinstance(value, str):
             return cls(value)
         if isinstance(value, dict):
+            # called for most events' sources: one lookup per member, no calls
             get = value.get
+            url, title, publisher = get("url"), get("title"), get("publisher")
+            published, archived = get("published"), get("archived")
             return cls(
-                _text(get("url")) or "",
-                _text(get("title")),
-                _text(get("publisher")),
-                _text(get("published")),
-                _text(get("archived")),
+                url if type(url) is str and url else "",
+                title if type(title) is str else None,
+                publisher if type(publisher) is str else None,
+                published if type(published) is str else None,
+                archived if type(archived) is str else None,
             )
         return cls(url="")
 
@@ -170,6 +173,9 @@ class Registry:
     features: list[Monument]
     data: dict[str, Any]
     _text: Callable[[], str]  # the file's text, decoded only when a line or an edit needs it
+    #: what work on this registry derives and several steps share (the map pages of one build
+    #: share each object's popup contents); it lives as long as this Registry
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def text(self) -> str:

@@ -194,6 +194,11 @@ def history(events: Sequence[DatedEvent]) -> History:
 def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
     # Runs for every object of the registry: one pass over the events, no work for sightings
     # or ordering where there is none to do.
+    if len(events) == 1:  # the commonest history: nothing to narrow or order
+        e = events[0]
+        kind = e.type
+        status = STATUS_OF_TYPE.get(kind) or e.status or ""
+        return (Change(0, kind, status, e.earliest, e.latest, e.doubtful, True),)
     raw = []
     built = None  # the first erection's earliest day
     sightings = []
