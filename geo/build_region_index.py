@@ -5,7 +5,7 @@ only while it matches):
 
 - ``kz_regions.index.json``: the regions' properties in code order (names, so that
   ``symbols.geo.regions`` need not parse the polygons) and a grid index for
-  ``symbols.geo.regions_at``. Cells are 1/16 degree
+  ``symbols.geo.regions_at``. Cells are 1/32 degree
   (a power of two, so a point's cell is computed exactly in floating point) over the regions'
   extent plus a margin of empty cells. Each cell is, for each region, *full* (the closed cell
   lies in the region's interior: ``contains_properly``), *empty* (``disjoint``) or *mixed*.
@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 SOURCE = HERE / "kz_regions.geojson"
 INDEX = HERE / "kz_regions.index.json"
 SIMPLIFIED = HERE / "kz_regions.simplified.json"
-CELLS_PER_DEGREE = 16
+CELLS_PER_DEGREE = 32
 OUTSIDE, MIXED = 255, 254
 FULL = -1
 

@@ -317,10 +317,10 @@ def test_index_agrees_with_shapely_on_borders_and_cell_lines():
                 lons += [x1, (x1 + x2) / 2, math.nextafter(x1, 90), x1 - 1e-9]
                 lats += [y1, (y1 + y2) / 2, y1, math.nextafter(y1, 0)]
     # the index's cell lines, where a point belongs to two cells
-    for i in range(42 * 16):
-        for j in range(16 * 16):
-            lons.append(46 + i / 16)
-            lats.append(40 + j / 16)
+    for i in range(42 * 32):
+        for j in range(16 * 32):
+            lons.append(46 + i / 32)
+            lats.append(40 + j / 32)
     found = _shapely_agrees(lons, lats)
     assert "KZ-19" in found and "KZ-75" in found
 

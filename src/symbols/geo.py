@@ -190,7 +190,7 @@ def _index() -> _RegionIndex | None:
 
 class _RegionIndex:
     """The grid of geo/kz_regions.index.json (its layout is described in the script that builds
-    it). A point's cell is found exactly (cells are 1/16 degree); a cell wholly inside one region
+    it). A point's cell is found exactly (cells are 1/32 degree); a cell wholly inside one region
     or outside all answers at once. In a cell that region borders cross, a point is on a
     region's boundary (inside: polygons are closed) or inside it by the parity of the region's
     edges crossed by a ray going east from the point to the first cell that lies wholly inside or
