@@ -100,23 +100,52 @@ class _EntryStyle(NamedTuple):
 
     special: re.Pattern[str]  # text without these characters needs no escaping
     escape: Callable[[str], str]
-    link: Callable[[str, str], str]
-    head: str  # str.format template with lead, note, name and ident
-    end: str
+    link: Callable[[str, str], str]  # (text, url): text and url escaped
+    safe_link: Callable[[str, str], str]  # (text, url): text needs no escaping, url escaped
+    line: Callable[[str, str, str, str, str], str]  # (lead, note, name, ident, rest)
 
 
-def _entry(e: Entry, style: _EntryStyle) -> str:
-    lead, note, name, ident, place, kind, how, sources = e
-    if style.special.search(f"{lead}{note}{name}{ident}{place}{kind}{how}"):
-        lead, note, name, ident, place, kind, how = map(
-            style.escape, (lead, note, name, ident, place, kind, how)
-        )
-    text = style.head.format(lead=lead, note=note, name=name, ident=ident)
-    if place:
-        text += f", {place}"
-    if kind:
-        text += f" \u00b7 {kind}"
-    return f"{text} \u00b7 {how}{_sources(sources, style.escape, style.link)}{style.end}"
+def _entries(entries: list[Entry], style: _EntryStyle) -> list[str]:
+    """Each entry as one line (Markdown) or list item (HTML). A list of removals holds up to
+    one entry per object, so this is the report's innermost loop. In the common case (one
+    source, not archived) one search finds that no text needs escaping, label included."""
+    special = style.special.search
+    escape, link, safe_link, line = style.escape, style.link, style.safe_link, style.line
+    web = _WEB_URL.match
+    lines = []
+    append = lines.append
+    for lead, note, name, ident, place, kind, how, sources in entries:
+        text = f"{lead}{note}{name}{ident}{place}{kind}{how}"
+        cited = None
+        if len(sources) == 1 and not (source := sources[0]).archived:
+            # _sources() for one source, inline
+            url = source.url
+            if url:
+                url = url.strip()
+                match = web(url)
+            else:
+                match = None
+            label = source.publisher or (match and match.group(1)) or source.url or "source"
+            if source.published:
+                label = f"{label}, {source.published}"
+            if not special(f"{text}{label}"):
+                cited = safe_link(label, url) if match else label
+                cited = f" \u00b7 sources: {cited}"
+            elif not special(text):
+                cited = link(label, url) if match else escape(label)
+                cited = f" \u00b7 sources: {cited}"
+        if cited is None:
+            if special(text):
+                lead, note, name, ident, place, kind, how = map(
+                    escape, (lead, note, name, ident, place, kind, how)
+                )
+            cited = _sources(sources, escape, link)
+        if place:
+            rest = f", {place} \u00b7 {kind} \u00b7 {how}" if kind else f", {place} \u00b7 {how}"
+        else:
+            rest = f" \u00b7 {kind} \u00b7 {how}" if kind else f" \u00b7 {how}"
+        append(line(lead, note, name, ident, rest + cited))
+    return lines
 
 
 # Markdown
@@ -148,7 +177,11 @@ def _md_link(text: str, url: str) -> str:
 
 
 _MD_ENTRY = _EntryStyle(
-    _MD_SPECIAL, md_escape, _md_link, "- **{lead}**{note} \u00b7 **{name}** ({ident})", ""
+    _MD_SPECIAL,
+    md_escape,
+    _md_link,
+    lambda text, url: f"[{text}](<{_md_url(url)}>)",
+    lambda lead, note, name, ident, rest: f"- **{lead}**{note} \u00b7 **{name}** ({ident}){rest}",
 )
 
 
@@ -168,7 +201,7 @@ def markdown(doc: list[Block], chart_stem: str | None) -> str:
             out += [f"- {md_escape(item)}" for item in block[1]]
             out.append("")
         elif kind == "entries":
-            out += [_entry(entry, _MD_ENTRY) for entry in block[1]]
+            out += _entries(block[1], _MD_ENTRY)
             out.append("")
         elif kind == "table":
             header, rows = block[1], block[2]
@@ -211,8 +244,11 @@ _HTML_ENTRY = _EntryStyle(
     _HTML_SPECIAL,
     escape,
     _html_link,
-    "<li><strong>{lead}</strong>{note} \u00b7 <strong>{name}</strong> (<code>{ident}</code>)",
-    "</li>",
+    lambda text, url: f'<a href="{escape(url)}" rel="noopener noreferrer">{text}</a>',
+    lambda lead, note, name, ident, rest: (
+        f"<li><strong>{lead}</strong>{note} \u00b7 <strong>{name}</strong> "
+        f"(<code>{ident}</code>){rest}</li>"
+    ),
 )
 
 
@@ -239,7 +275,7 @@ def html(doc: list[Block], page_title: str, charts: dict[str, bytes] | None) -> 
         elif kind == "ul":
             out += ["<ul>", *(f"<li>{escape(item)}</li>" for item in block[1]), "</ul>"]
         elif kind == "entries":
-            out += ["<ul>", *(_entry(entry, _HTML_ENTRY) for entry in block[1]), "</ul>"]
+            out += ["<ul>", *_entries(block[1], _HTML_ENTRY), "</ul>"]
         elif kind == "table":
             header, rows = block[1], block[2]
             out.append("<table>")

@@ -5,14 +5,14 @@ line per removal and erection with its dates as written and its sources.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from datetime import date
 
 from . import dates
 from ._markup import Block, Entry, plural
 from ._periods import period_label, period_of
-from .registry import Monument, Source
-from .reports import UNKNOWN, Occurrence, Report, by_period, groups
+from .registry import Source
+from .reports import UNKNOWN, Occurrence, Report, by_period, group_rows, groups
 
 QUIET_RUN = 3  # Markdown and HTML tables show this many empty periods in a row as one row
 
@@ -85,32 +85,44 @@ def document(report: Report) -> list[Block]:
             )
         )
     doc.append(("charts",))
-    region_of = _region_labels(report)
-    breakdowns: list[tuple[str, Callable[[Occurrence], str | None]]] = [
-        ("region", lambda o: region_of[o.monument.id]),
-        ("kind", lambda o: _kind(o.monument)),
-    ]
+    # The lists of removals and erections are made first: one pass over the occurrences (for
+    # 100,000 objects, each pass is mostly waiting for memory) also tallies the breakdowns.
+    by_region: Counter[tuple[str | None, int]] = Counter()
+    by_kind: Counter[tuple[str | None, int]] = Counter()
+    lists = []
+    for items, empty, column in (
+        (report.of("removed"), "No removal is dated to a single period.", 0),
+        (report.of("erected"), "No erection is dated to a single period.", 1),
+        (report.rough, "None.", None),
+    ):
+        block, regions, kinds = _entries(report, items, empty, what=column is None)
+        if column is None:
+            columns = [2 + (o.what == "erected") for o in items]
+        else:
+            columns = [column] * len(items)
+        by_region.update(zip(regions, columns, strict=True))
+        by_kind.update(zip(kinds, columns, strict=True))
+        lists.append(block)
+    breakdowns = [("region", group_rows(by_region)), ("kind", group_rows(by_kind))]
     if report.by == "subject":
-        breakdowns.append(("subject", lambda o: o.monument.prop("subject") or UNKNOWN))
-    for name, key in breakdowns:
+        subjects = groups(report, lambda o: o.monument.prop("subject") or UNKNOWN)
+        breakdowns.append(("subject", subjects))
+    for name, rows_of_groups in breakdowns:
         doc.append(("h2", f"By {name}"))
         header = [name.capitalize(), "Removed", "Erected"]
         header += ["Removed, date rough", "Erected, date rough"]
         body = [
             [r.group, r.removed, r.erected, r.rough_removed, r.rough_erected]
-            for r in groups(report, key)
+            for r in rows_of_groups
         ]
         doc.append(("table", header, body) if body else ("p", "Nothing to count."))
     if report.by is not None:
         doc += _cross_tables(report)
-    doc.append(("h2", "Removals"))
-    doc.append(_entries(report, report.of("removed"), "No removal is dated to a single period."))
-    doc.append(("h2", "New memorials (erections)"))
-    doc.append(_entries(report, report.of("erected"), "No erection is dated to a single period."))
+    doc += [("h2", "Removals"), lists[0], ("h2", "New memorials (erections)"), lists[1]]
     doc.append(("h2", "Date known only roughly"))
     unit = report.freq
     doc.append(("p", f"Not counted in any {unit}: each date range spans more than one {unit}."))
-    doc.append(_entries(report, report.rough, "None.", what=True))
+    doc.append(lists[2])
     return doc
 
 
@@ -157,55 +169,72 @@ def _cross_tables(report: Report) -> list[Block]:
     return blocks
 
 
-def _region_labels(report: Report) -> dict[str, str]:
-    labels = {code: report.region_label(code) for code in set(report.regions.values())}
-    return {m: labels[code] for m, code in report.regions.items()}
-
-
-def _entries(report: Report, items: list[Occurrence], empty: str, what: bool = False) -> Block:
+def _entries(
+    report: Report, items: list[Occurrence], empty: str, what: bool = False
+) -> tuple[Block, list[str], list[str]]:
+    """The list of ``items`` as a block; with each item's region (as the breakdown by region
+    labels it) and kind (``other`` when it has none), in the order of ``items``."""
     if not items:
-        return ("p", empty)
-    short = {code: report.region_names.get(code, code) for code in set(report.regions.values())}
-    regions = report.regions
+        return ("p", empty), [], []
+    # One pass, no call per entry in the common case (150,000 entries for 100,000 objects):
+    # what describe() and span() give, inline, with the day ranges' texts cached.
+    codes = {*report.regions.values(), None}
+    short = {code: report.region_names.get(code, code) for code in codes}
+    labels = {code: report.region_label(code) for code in codes}
+    region_of = report.regions.get
     notes = {"removed": " removal", "erected": " erection"} if what else {}
     spans: dict[tuple[date, date], str] = {}
+    new = tuple.__new__
     entries = []
     append = entries.append
+    regions: list[str] = []
+    kinds: list[str] = []
     for o in items:
-        monument = o.monument
-        props = monument.properties
-        place = props.get("place")
-        if not isinstance(place, str):
-            place = None
-        region = short.get(regions.get(monument.id))
-        where = (
-            f"{place}, {region}" if place and region and region != place else place or region or ""
-        )
-        how, sources = describe(o)
-        lead = spans.get((o.earliest, o.latest))
+        earliest, latest, removed_or_erected, monument, transition, _ = o
+        ident = monument.id
+        get = monument.properties.get
+        place = get("place")
+        code = region_of(ident)
+        regions.append(labels[code])
+        region = short[code]
+        if not isinstance(place, str) or not place:
+            where = region or ""
+        elif region and region != place:
+            where = f"{place}, {region}"
+        else:
+            where = place
+        change = transition.change
+        if change.type == "sighting":
+            how, sources = describe(o)
+        else:
+            event = monument.events[change.index]
+            how, sources = f"{change.type}, dated {event.date}", event.sources
+        lead = spans.get((earliest, latest))
         if lead is None:
-            lead = spans[o.earliest, o.latest] = span(o.earliest, o.latest)
-        if o.transition.change.doubtful:
+            lead = spans[earliest, latest] = span(earliest, latest)
+        if change.doubtful:
             lead += "?"
-        name = props.get("name")
+        name = get("name")
+        kind = get("kind")
+        if not isinstance(kind, str) or not kind:
+            kind = "other"
+        kinds.append(kind)
         append(
-            Entry(
-                lead,
-                notes.get(o.what, ""),
-                name if isinstance(name, str) and name else monument.id,
-                monument.id,
-                where,
-                _kind(monument),
-                how,
-                sources,
+            new(
+                Entry,
+                (
+                    lead,
+                    notes.get(removed_or_erected, ""),
+                    name if isinstance(name, str) and name else ident,
+                    ident,
+                    where,
+                    kind,
+                    how,
+                    sources,
+                ),
             )
         )
-    return ("entries", entries)
-
-
-def _kind(monument: Monument) -> str:
-    kind = monument.properties.get("kind")
-    return kind if isinstance(kind, str) and kind else "other"
+    return ("entries", entries), regions, kinds
 
 
 def _selection(report: Report) -> str:

@@ -209,6 +209,12 @@ def groups(report: Report, key: Callable[[Occurrence], str | None]) -> list[Grou
     tally: Counter[tuple[str | None, int]] = Counter()
     for offset, items in ((0, report.counted), (2, report.rough)):
         tally.update((key(o), offset + (o.what == "erected")) for o in items)
+    return group_rows(tally)
+
+
+def group_rows(tally: Counter[tuple[str | None, int]]) -> list[GroupRow]:
+    """:func:`groups` from a tally of (group, column): 0 removed, 1 erected, 2 and 3 the same
+    with the date known only roughly."""
     names = {group for group, _ in tally}
     result = [GroupRow(g, *(tally[g, column] for column in range(4))) for g in names]
     result.sort(key=lambda r: (-r.removed, -r.erected, -r.rough_removed, r.group is None, r.group))
