@@ -21,7 +21,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -308,6 +307,8 @@ def _orientation(ax: float, ay: float, bx: float, by: float, px: float, py: floa
         return 1
     if det < -bound:
         return -1
+    from fractions import Fraction  # rarely needed: imported then
+
     exact = (Fraction(bx) - Fraction(ax)) * (Fraction(py) - Fraction(ay)) - (
         Fraction(by) - Fraction(ay)
     ) * (Fraction(px) - Fraction(ax))
