@@ -233,3 +233,15 @@ def _lookup(intervals: list[Interval], day: date) -> tuple[str, bool] | None:
 def test_status_names_the_event(day: str) -> None:
     found = History(TALDYKORGAN).status_on(date.fromisoformat(day))
     assert found is not None and TALDYKORGAN[found.event].type == "toppled"
+
+
+def test_another_gone_state_inside_a_range_narrows_nothing() -> None:
+    # toppled some time in January; seen removed (the rubble cleared) on the 10th
+    history = History(
+        [ev("2005", "erected"), ev("2022-01", "toppled"), ev("2022-01-10", "sighting", "removed")]
+    )
+    removal = history.removal()
+    assert removal is not None and removal.change.type == "toppled"
+    assert (removal.earliest, removal.latest) == (date(2022, 1, 1), date(2022, 1, 31))
+    assert at(history, "2022-01-10") == ("removed", False)  # the toppling may still be pending
+    assert at(history, "2022-01-31") == ("removed", True)

@@ -12,7 +12,8 @@ An object's events are dated by day ranges (see :mod:`symbols.dates`). The rules
    before it means the change happened after the previous event and on or before the sighting;
    between the two the status is uncertain. A sighting inside another event's range also
    narrows that event: seen in its old state, the change came later; seen in its new state, the
-   change had already happened.
+   change had already happened. (Seen in another gone state, e.g. removed inside a toppling's
+   range, says nothing about the order, so it narrows nothing.)
 
 History order: by earliest day, then latest day, with ``proposed`` and ``erected`` first among
 overlapping events (nothing is damaged or removed before it exists), then file order.
@@ -248,6 +249,8 @@ def _narrow(
             continue
         if seen == status:
             new_earliest, new_latest = earliest, min(latest, seen_latest)
+        elif seen in GONE and status in GONE:
+            continue  # seen removed inside a toppling's range: before or after it? unknown
         else:
             new_earliest, new_latest = max(earliest, seen_earliest + _ONE_DAY), latest
         if new_earliest <= new_latest:
