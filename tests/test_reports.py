@@ -737,3 +737,81 @@ def test_charts_say_what_they_leave_out(tmp_path: Path) -> None:
     # matplotlib keeps each text as a comment beside its glyph paths
     assert "<!-- Not shown: 1 removal and 0 erections whose date is known only roughly" in svg
     assert "<!-- removed (1) -->" in svg
+
+
+# ------------------------------------------------------------------------------ fast paths
+
+
+def test_charts_drawn_by_the_helper_process_are_the_same_bytes(tmp_path: Path) -> None:
+    report = reports.build_report(_registry(tmp_path, *_grouped_features()))
+    here = reports.draw_charts(report)
+    page = reports.render(report, "html")
+    reports.start_chart_helper()
+    with reports.charts_aside(report) as charts:
+        assert charts() == here
+        assert charts() is charts()  # collected once
+    reports.start_chart_helper()
+    assert reports.render(report, "html") == page
+    reports.start_chart_helper()  # never asked: the next report uses it, then none is left
+    out = tmp_path / "r.md"
+    reports.write_report(report, "md", out)
+    assert reports._helper is None
+    assert (tmp_path / "r-per-period.png").read_bytes() == here["per-period.png"]
+
+
+def test_a_helper_left_unasked_ends_with_the_block(tmp_path: Path) -> None:
+    report = reports.build_report(_registry(tmp_path, *_grouped_features()))
+    reports.start_chart_helper()
+    child = reports._helper[0] if reports._helper else None
+    with pytest.raises(RuntimeError), reports.charts_aside(report):
+        raise RuntimeError
+    if child is not None:  # reaped: no such child any more
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child, os.WNOHANG)
+
+
+def test_entries_with_characters_to_escape_in_each_field(tmp_path: Path) -> None:
+    # the one-search fast path must escape exactly as the field-by-field way does
+    sources = [
+        {"url": "https://a.example/x_y?q=1&r=<2>", "publisher": "A_B & <C>"},
+        {"url": "https://b.example/ok", "published": "2024-01"},
+    ]
+    features = [
+        feature("p1", _removed("2022-01-05", sources=[sources[0]]), name="Plain"),
+        feature("p2", _removed("2022-01-06", sources=[sources[1]]), name="Under_score <b>"),
+        feature("p3", _removed("2022-01-07", sources=sources), name="Two"),
+        feature("p4", _removed("2022-01-08", sources=[]), name="None", place="A*B"),
+    ]
+    report = reports.build_report(_registry(tmp_path, *features))
+    md = reports.render(report, "md")
+    page = reports.render(report, "html")
+    assert "[A\\_B \\& \\<C\\>](<https://a.example/x_y?q=1&r=%3C2%3E>)" in md
+    assert "**Under\\_score \\<b\\>**" in md
+    assert "A\\*B" in md and "\u00b7 no source" in md
+    assert '<a href="https://a.example/x_y?q=1&amp;r=&lt;2&gt;" rel="noopener noreferrer">' in page
+    assert "A_B &amp; &lt;C&gt;</a>" in page and "Under_score &lt;b&gt;" in page
+    assert "https://b.example/ok</a>" not in page and ">b.example, 2024-01</a>" in page
+
+
+def test_main_ends_a_large_report_at_once_with_everything_written(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    script = (
+        "import sys, symbols.cli as c; c.LARGE_REGISTRY = 1;"
+        "sys.argv = ['symbols', *sys.argv[1:]]; c.main()"
+    )
+    run = [sys.executable, "-c", script, "report", str(path)]
+    expected = CliRunner().invoke(cli, ["report", str(path), "--format", "html"]).output
+    out = subprocess.run([*run, "--format", "html"], capture_output=True, text=True)
+    assert (out.returncode, out.stdout, out.stderr) == (0, expected, "")
+    out = subprocess.run([*run, "--out", str(tmp_path / "r.md")], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr.count("wrote ") == 5, out.stderr
+    assert (tmp_path / "r-cumulative.png").read_bytes().startswith(b"\x89PNG")
+    out = subprocess.run([*run, "--since", "2023", "--until", "2022"], capture_output=True)
+    assert out.returncode == 1 and b"is after" in out.stderr
+
+
+def test_cli_report_output_keeps_clicks_handling_of_escape_characters(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", feature("e", _removed("2022-01-05"), name="a\x1b[31mb"))
+    result = CliRunner().invoke(cli, ["report", str(path), "--format", "html"])
+    # click strips ANSI sequences from what it writes to a file or pipe, as it always did
+    assert result.exit_code == 0 and "<strong>ab</strong>" in result.output
