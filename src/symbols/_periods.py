@@ -6,6 +6,7 @@ a year itself. The reports count in them and the charts label their ticks with t
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date
 
 
@@ -16,6 +17,15 @@ def period_of(day: date, freq: str) -> int:
     if freq == "quarter":
         return day.year * 4 + (day.month - 1) // 3
     return day.year
+
+
+def period_function(freq: str) -> Callable[[date], int]:
+    """:func:`period_of` for one ``freq``, as one expression (for loops over every object)."""
+    if freq == "month":
+        return lambda day: day.year * 12 + day.month - 1
+    if freq == "quarter":
+        return lambda day: day.year * 4 + (day.month - 1) // 3
+    return lambda day: day.year
 
 
 def period_label(period: int, freq: str) -> str:

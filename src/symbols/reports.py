@@ -33,7 +33,7 @@ from typing import NamedTuple
 from . import dates
 from ._atomic import write_atomic
 from ._markup import chart_names, html, markdown, plural, region_names
-from ._periods import period_end, period_label, period_of, period_start
+from ._periods import period_end, period_function, period_label, period_of, period_start
 from .errors import EditError, SymbolsError
 from .registry import Monument, Registry
 from .timeline import Transition
@@ -102,15 +102,22 @@ def occurrences(registry: Iterable[Monument], freq: str) -> list[Occurrence]:
     """Every object's removal and erection (by the timeline rules), in registry order."""
     found = []
     append = found.append
-    for monument in registry:
+    new = tuple.__new__
+    of = period_function(freq)
+    for monument in registry:  # written out twice, no inner loop: it runs for every object
         history = monument.history
-        for what, transition in (("removed", history.removal()), ("erected", history.erection())):
-            if transition is None:
-                continue
-            earliest, latest = transition.earliest, transition.latest
-            first = period_of(earliest, freq)
-            period = first if first == period_of(latest, freq) else None
-            append(Occurrence(earliest, latest, what, monument, transition, period))
+        removal = history.removal()
+        if removal is not None:
+            earliest, latest = removal.earliest, removal.latest
+            first = of(earliest)
+            period = first if first == of(latest) else None
+            append(new(Occurrence, (earliest, latest, "removed", monument, removal, period)))
+        erection = history.erection()
+        if erection is not None:
+            earliest, latest = erection.earliest, erection.latest
+            first = of(earliest)
+            period = first if first == of(latest) else None
+            append(new(Occurrence, (earliest, latest, "erected", monument, erection, period)))
     return found
 
 
@@ -192,14 +199,13 @@ def _group_key(report: Report, by: str) -> Callable[[Monument], str | None]:
 def _regions(registry: Registry) -> dict[str, str | None]:
     """Each object's region code; for a country whose regions are not known, its country
     code (``JO``), so that objects abroad are not lumped together as unknown."""
-    regions = registry.regions
-    result = {}
-    for monument in registry.features:
-        code = regions.get(monument.id)
-        if not code:
-            country = monument.properties.get("country")
-            code = country if isinstance(country, str) and country else None
-        result[monument.id] = code
+    result = dict(registry.regions)  # object id -> region code, in registry order
+    missing = {ident for ident, code in result.items() if not code}
+    if missing:
+        for monument in registry.features:
+            if monument.id in missing:
+                country = monument.properties.get("country")
+                result[monument.id] = country if isinstance(country, str) and country else None
     return result
 
 
