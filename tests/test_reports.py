@@ -742,34 +742,6 @@ def test_charts_say_what_they_leave_out(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ fast paths
 
 
-def test_charts_drawn_by_the_helper_process_are_the_same_bytes(tmp_path: Path) -> None:
-    report = reports.build_report(_registry(tmp_path, *_grouped_features()))
-    here = reports.draw_charts(report)
-    page = reports.render(report, "html")
-    reports.start_chart_helper()
-    with reports.charts_aside(report) as charts:
-        assert charts() == here
-        assert charts() is charts()  # collected once
-    reports.start_chart_helper()
-    assert reports.render(report, "html") == page
-    reports.start_chart_helper()  # never asked: the next report uses it, then none is left
-    out = tmp_path / "r.md"
-    reports.write_report(report, "md", out)
-    assert reports._helper is None
-    assert (tmp_path / "r-per-period.png").read_bytes() == here["per-period.png"]
-
-
-def test_a_helper_left_unasked_ends_with_the_block(tmp_path: Path) -> None:
-    report = reports.build_report(_registry(tmp_path, *_grouped_features()))
-    reports.start_chart_helper()
-    child = reports._helper[0] if reports._helper else None
-    with pytest.raises(RuntimeError), reports.charts_aside(report):
-        raise RuntimeError
-    if child is not None:  # reaped: no such child any more
-        with pytest.raises(ChildProcessError):
-            os.waitpid(child, os.WNOHANG)
-
-
 def test_entries_with_characters_to_escape_in_each_field(tmp_path: Path) -> None:
     # the one-search fast path must escape exactly as the field-by-field way does
     sources = [
@@ -791,23 +763,6 @@ def test_entries_with_characters_to_escape_in_each_field(tmp_path: Path) -> None
     assert '<a href="https://a.example/x_y?q=1&amp;r=&lt;2&gt;" rel="noopener noreferrer">' in page
     assert "A_B &amp; &lt;C&gt;</a>" in page and "Under_score &lt;b&gt;" in page
     assert "https://b.example/ok</a>" not in page and ">b.example, 2024-01</a>" in page
-
-
-def test_main_ends_a_large_report_at_once_with_everything_written(tmp_path: Path) -> None:
-    path = write(tmp_path / "r.geojson", *_grouped_features())
-    script = (
-        "import sys, symbols.cli as c; c.LARGE_REGISTRY = 1;"
-        "sys.argv = ['symbols', *sys.argv[1:]]; c.main()"
-    )
-    run = [sys.executable, "-c", script, "report", str(path)]
-    expected = CliRunner().invoke(cli, ["report", str(path), "--format", "html"]).output
-    out = subprocess.run([*run, "--format", "html"], capture_output=True, text=True)
-    assert (out.returncode, out.stdout, out.stderr) == (0, expected, "")
-    out = subprocess.run([*run, "--out", str(tmp_path / "r.md")], capture_output=True, text=True)
-    assert out.returncode == 0 and out.stderr.count("wrote ") == 5, out.stderr
-    assert (tmp_path / "r-cumulative.png").read_bytes().startswith(b"\x89PNG")
-    out = subprocess.run([*run, "--since", "2023", "--until", "2022"], capture_output=True)
-    assert out.returncode == 1 and b"is after" in out.stderr
 
 
 def test_cli_report_output_keeps_clicks_handling_of_escape_characters(tmp_path: Path) -> None:

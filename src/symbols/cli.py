@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -166,14 +165,11 @@ def report(  # type: ignore[no-untyped-def]
     from .registry import load
 
     fmt = fmt or (_REPORT_SUFFIXES.get(out.suffix.lower(), "md") if out else "md")
-    if _PROCESS["main"] and (fmt == "html" or (out is not None and fmt == "md")):
-        reports.start_chart_helper()  # matplotlib loads and draws on the other core
-    with reports.quick(until_exit=_PROCESS["main"]):
+    with reports.quick():
         loaded = load(registry or _default_registry())
         built = reports.build_report(
             loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
         )
-        _keep_until_exit(loaded, built)
         if out is None:
             _echo_text(reports.render(built, fmt))
             return
@@ -197,10 +193,9 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     from .registry import load
     from .reports import quick
 
-    with quick(until_exit=_PROCESS["main"]):
+    with quick():
         loaded = load(registry or _default_registry())
         rows = recorded_after(loaded, since, until)
-        _keep_until_exit(loaded, rows)
         _echo_text(render_changes(rows, fmt, since, loaded.regions))
 
 
@@ -727,47 +722,5 @@ def _echo_text(text: str) -> None:
     click.echo(text, nl=False, color=None if "\x1b" in text else True)
 
 
-# "main": set by main() (not by click's test runner, which runs commands inside a longer-lived
-# process), the process ends when the command returns. "kept": what a command that loaded a
-# registry of at least LARGE_REGISTRY objects left to be dropped with the process, not freed.
-_PROCESS: dict[str, Any] = {"main": False, "kept": ()}
-LARGE_REGISTRY = 10_000
-
-
-def _keep_until_exit(registry: Any, *more: Any) -> None:
-    """Under main(), keep a large registry (and what was built from it) alive until main()
-    ends the process: freeing it object by object takes longer than reading it did."""
-    if _PROCESS["main"] and len(registry) >= LARGE_REGISTRY:
-        _PROCESS["kept"] = (registry, *more)
-
-
 def main() -> None:
-    _PROCESS["main"] = True
-    try:
-        cli.main(prog_name="symbols")  # standalone mode: always ends in SystemExit
-    except SystemExit as done:
-        if not _PROCESS["kept"] or not isinstance(done.code, int | None):
-            raise
-        _exit_now(done)
-    raise SystemExit(0)
-
-
-def _exit_now(done: SystemExit) -> None:
-    """End the process without freeing its heap: for 100,000 objects Python spends most of a
-    second releasing millions of objects one by one at exit, for nothing.
-
-    Sound here because nothing is left to do at exit: every file the command wrote is complete
-    and closed (written whole by ``_atomic.write_atomic``: fsynced, renamed into place), the
-    atexit handlers run below, and standard output and error are flushed first. If flushing
-    fails (a closed pipe), the normal exit reports it as Python always does."""
-    import atexit
-    import os
-
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        raise done from None
-    atexit._run_exitfuncs()
-    sys.stderr.flush()
-    os._exit(done.code or 0)
+    cli(prog_name="symbols")

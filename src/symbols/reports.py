@@ -261,9 +261,8 @@ def render(report: Report, fmt: str, chart_stem: str | None = None) -> str:
     if fmt == "md":
         return markdown(_reportdoc.document(report), chart_stem)
     if fmt == "html":
-        with charts_aside(report, ("svg",)) as charts:
-            # html() asks for the charts last: the helper draws them meanwhile
-            return html(_reportdoc.document(report), _reportdoc.title(report), charts)
+        charts = draw_charts(report, ("svg",))
+        return html(_reportdoc.document(report), _reportdoc.title(report), charts)
     raise ReportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -320,105 +319,14 @@ def _chart_args(report: Report, formats: tuple[str, ...]) -> tuple:  # type: ign
     )
 
 
-# A process forked by start_chart_helper() that draws this process's charts: (its pid, the
-# pipe to send it what to draw, the pipe it answers on). Used once.
-_helper: tuple[int, int, int] | None = None
-
-
-def start_chart_helper() -> None:
-    """Fork, now, a process that imports matplotlib and then draws the charts of the next
-    :func:`charts_aside`: the ``symbols`` command calls this before reading a registry, so that
-    loading matplotlib and drawing (most of a second) run beside reading, counting and writing
-    out the report, on another core. Forked while this process is still small (not after
-    reading 100,000 objects, which would share their memory copy-on-write with the child and
-    make every later write to it a page copy). It runs the same code on what it is sent, so its
-    charts are the same bytes. Does nothing where there is no fork or when other threads run (a
-    forked child would hold only this one)."""
-    global _helper
-    import threading
-
-    if _helper is not None or not hasattr(os, "fork") or threading.active_count() > 1:
-        return
-    import pickle
-
-    request_out, request_in = os.pipe()
-    answer_out, answer_in = os.pipe()
-    try:
-        child = os.fork()
-    except OSError:
-        for fd in (request_out, request_in, answer_out, answer_in):
-            os.close(fd)
-        return
-    if child == 0:  # pragma: no cover - the child; coverage does not follow it
-        status = 1
-        try:
-            os.close(request_in)
-            os.close(answer_out)
-            from . import _charts
-
-            _charts.preload()
-            with open(request_out, "rb") as pipe:
-                request = pipe.read()
-            if request:  # else the parent ended without asking
-                with open(answer_in, "wb") as pipe:
-                    pipe.write(pickle.dumps(_charts.draw(*pickle.loads(request))))
-            status = 0
-        finally:
-            os._exit(status)  # never back into the caller's code, nothing flushed twice
-    os.close(request_out)
-    os.close(answer_in)
-    _helper = (child, request_in, answer_out)
-
-
-@contextlib.contextmanager
-def charts_aside(
-    report: Report, formats: tuple[str, ...] = ("svg", "png")
-) -> Iterator[Callable[[], dict[str, bytes]]]:
-    """Yield a function that gives :func:`draw_charts`: drawn by the process that
-    :func:`start_chart_helper` started, if any (asked now, collected when called), else here
-    when called. If the helper fails, they are drawn here."""
-    global _helper
-    helper, _helper = _helper, None
-    if helper is None:
-        yield lambda: draw_charts(report, formats)
-        return
-    import pickle
-
-    child, request, answer = helper
-    done: list[dict[str, bytes]] = []
-    try:
-        with open(request, "wb") as pipe:
-            pipe.write(pickle.dumps(_chart_args(report, formats)))
-    except OSError:
-        pass  # the helper is gone: collect() draws here
-
-    def collect() -> dict[str, bytes]:
-        if not done:
-            with open(answer, "rb", closefd=False) as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(child, 0)
-            done.append(pickle.loads(data) if status == 0 and data else {})
-            if not done[0]:
-                done[0] = draw_charts(report, formats)
-        return done[0]
-
-    try:
-        yield collect
-    finally:
-        os.close(answer)  # a helper still drawing gets a broken pipe when it answers, and ends
-        if not done:
-            os.waitpid(child, 0)
-
-
 def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
     """Write the report to ``out`` (Markdown: its four charts beside it); return the paths.
     Everything is rendered before anything is written."""
     out = Path(out)
     if fmt == "md":
         names = chart_names(out.stem)
-        with charts_aside(report) as charts:
-            files = {out: render(report, "md", out.stem).encode("utf-8")}
-            files.update({out.with_name(names[k]): v for k, v in charts().items()})
+        files = {out: render(report, "md", out.stem).encode("utf-8")}
+        files.update({out.with_name(names[k]): v for k, v in draw_charts(report).items()})
     else:
         files = {out: render(report, fmt).encode("utf-8")}
     return _write(files)
@@ -466,17 +374,13 @@ def _write(files: dict[Path, bytes]) -> list[Path]:
 
 
 @contextlib.contextmanager
-def quick(until_exit: bool = False) -> Iterator[None]:
+def quick() -> Iterator[None]:
     """Pause the cyclic garbage collector: reading and counting 100,000 objects allocates
-    millions of acyclic ones, and repeated collections would triple the time.
-
-    ``until_exit``: leave it off afterwards, for a process that ends when the block does (the
-    ``symbols`` command): turned back on, its first collection would traverse every object
-    allocated meanwhile, only for the process to end."""
+    millions of acyclic ones, and repeated collections would triple the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if enabled and not until_exit:
+        if enabled:
             gc.enable()
