@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from symbols import _reportdoc, changes, dates, reports
 from symbols._periods import period_end, period_label, period_of, period_start
 from symbols.cli import cli
-from symbols.errors import RegistryError
+from symbols.errors import OutputError, RegistryError
 from symbols.registry import Event, load, read
 from symbols.timeline import History
 
@@ -506,11 +506,11 @@ def test_report_files_are_readable_by_all_and_a_failed_write_names_the_file(
     assert written == [tmp_path / "site" / "r.csv"]
     assert written[0].stat().st_mode & 0o777 == 0o644
     (tmp_path / "taken.csv").mkdir()
-    with pytest.raises(reports.ReportError, match=r"^cannot write \S*taken\.csv: Is a directory$"):
+    with pytest.raises(OutputError, match=r"^cannot write \S*taken\.csv: Is a directory$"):
         reports.write_report(report, "csv", tmp_path / "taken.csv")
     assert not list(tmp_path.glob(".taken.csv.*"))  # no temporary file left behind
     (tmp_path / "plain").write_text("")
-    with pytest.raises(reports.ReportError, match=r"^cannot write \S*plain/x\.csv: "):
+    with pytest.raises(OutputError, match=r"^cannot write \S*plain/x\.csv: "):
         reports.write_report(report, "csv", tmp_path / "plain" / "x.csv")
 
 

@@ -773,7 +773,7 @@ def test_discover_into_a_missing_folder(server: HTTPServer, tmp_path: Path) -> N
     result = run(*discover_args(server, discover_registry(tmp_path), out))
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"symbols: {out}: cannot write: No such file or directory"
+        f"symbols: cannot write {out}: No such file or directory"
     ]
 
 

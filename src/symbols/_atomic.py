@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import EditError
+from .errors import EditError, OutputError
 
 #: Called as ``test_hook(stage, path)`` at ``"locked"`` (the lock is held, nothing written) and
 #: ``"written"`` (the temporary file is complete, not yet renamed). Tests use it to pause or kill
@@ -135,12 +135,19 @@ def _remove_stale_temporaries(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` (a resolved path) by ``data``: all of it, or nothing."""
+    """Replace ``path`` (a resolved path) by ``data``: all of it, or nothing. A replaced file
+    keeps its mode and owner; a new one gets the usual mode (0666 less the umask), not
+    ``mkstemp``'s private 0600. Raises OutputError naming the file and the system's reason."""
     try:
         old = os.stat(path)
     except FileNotFoundError:
         old = None
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -151,6 +158,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.chmod(temporary, stat.S_IMODE(old.st_mode))
             with contextlib.suppress(OSError):
                 os.chown(temporary, old.st_uid, old.st_gid)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
         if test_hook is not None:
             test_hook("written", temporary)
         os.replace(temporary, path)
@@ -158,11 +167,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         if isinstance(error, OSError):
-            raise EditError(
-                f"cannot write the registry: {path}: {error.strerror}; nothing was written"
-            ) from None
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
         raise
     _fsync_directory(path.parent)
+
+
+def write_output(path: Path | str, data: bytes) -> Path:
+    """Write a generated file (a map, a report, a review file) whole, making its folder first;
+    return ``path``. Readers see the old file or the new one, never a part."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    write_atomic(target(path), data)
+    return path
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it straight back
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -14,9 +14,8 @@ from datetime import date
 
 from . import dates
 from ._markup import Block, Entry, markdown, plural, region_names
-from .errors import Problem, RegistryError, SymbolsError
+from .errors import Problem, RegistryError, ReportError, SymbolsError
 from .registry import Monument, Registry
-from .reports import ReportError
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ from ._editinput import (
     refuse_duplicate,
 )
 from ._jsonedit import Document, Splice, apply
-from .errors import EditError, Problem
+from .errors import EditError, OutputError, Problem
 from .registry import Registry, from_text, read_text
 from .validate import _url_problem, check
 
@@ -304,7 +304,10 @@ def _edit(
         if after_text != text:
             _verify(before, shown, after_text, today, plan, notes, warnings)
         if not dry_run and after_text != text:
-            _atomic.write_atomic(path, (BOM if bom else "").encode() + after_text.encode())
+            try:
+                _atomic.write_atomic(path, (BOM if bom else "").encode() + after_text.encode())
+            except OutputError as error:
+                raise EditError(f"{error}; the registry was left as it was") from None
     written = not dry_run and after_text != text
     return EditResult(
         shown, text, after_text, written, plan.summary, notes, warnings, len(plan.splices)

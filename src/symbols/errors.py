@@ -59,3 +59,7 @@ class NetworkError(SymbolsError):
 
 class OutputError(SymbolsError):
     """An output file (a map, a report) could not be written; files already there are kept."""
+
+
+class ReportError(SymbolsError):
+    """Report options that cannot work together (a frequency, a grouping, a date window)."""

@@ -14,9 +14,7 @@ popup built only when opened (see docs/maps.md). Statuses come only from
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,7 +23,7 @@ from typing import Any
 
 from . import dates
 from ._mapdata import map_payload, region_removals, timeline_payload, title_of
-from .errors import DateError, OutputError
+from .errors import DateError
 from .registry import Registry
 
 __all__ = [
@@ -101,26 +99,9 @@ def timeline_html(
 
 def write_page(path: Path | str, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (a temporary file renamed over it)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        os.chmod(name, 0o644)
-        os.replace(name, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return path
+    from ._atomic import write_output
+
+    return write_output(path, text.encode("utf-8"))
 
 
 def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> list[Snapshot]:

@@ -21,7 +21,6 @@ import contextlib
 import csv
 import gc
 import io
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,10 +30,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import dates
-from ._atomic import write_atomic
+from ._atomic import write_output
 from ._markup import chart_names, html, markdown, plural, region_names
 from ._periods import period_end, period_function, period_label, period_of, period_start
-from .errors import EditError, SymbolsError
+from .errors import ReportError
 from .registry import Monument, Registry
 from .timeline import Transition
 
@@ -42,10 +41,6 @@ FREQS: tuple[str, ...] = ("month", "quarter", "year")
 FORMATS: tuple[str, ...] = ("md", "csv", "html")
 GROUPINGS: tuple[str, ...] = ("region", "kind", "subject")
 UNKNOWN = "(unknown)"
-
-
-class ReportError(SymbolsError):
-    """Report options that cannot work together."""
 
 
 # --------------------------------------------------------------------------------- counting
@@ -354,23 +349,8 @@ def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
 
 
 def _write(files: dict[Path, bytes]) -> list[Path]:
-    """Write each file whole with :func:`symbols._atomic.write_atomic` (a temporary file beside
-    it, fsynced and renamed into place: readers see the old file or the new one, never a part);
-    return the paths."""
-    for path, data in files.items():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
-            # write_atomic keeps a replaced file's mode and leaves a new one at 0600; reports
-            # are published beside the maps, readable by all.
-            os.chmod(path, 0o644)
-        except (OSError, EditError) as error:
-            # write_atomic turns an OSError into an EditError about "the registry": give the
-            # OS's own reason, for this file.
-            cause = error if isinstance(error, OSError) else error.__context__
-            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else error
-            raise ReportError(f"cannot write {path}: {reason}") from None
-    return list(files)
+    """Write each file whole (:func:`symbols._atomic.write_output`); return the paths."""
+    return [write_output(path, data) for path, data in files.items()]
 
 
 @contextlib.contextmanager

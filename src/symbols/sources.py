@@ -368,10 +368,7 @@ def run_discover(
     today = dates.today().isoformat()
     features = [to_feature(c, subject, label, country, today) for c in new]
     collection = {"type": "FeatureCollection", "features": features}
-    try:
-        write_atomic(target(out), orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
-    except OSError as error:
-        raise SymbolsError(f"{out}: cannot write: {error.strerror or error}") from None
+    write_atomic(target(out), orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
     for candidate, feature_id, reason in held:
         click.echo(f"held: {candidate.id} ({candidate.name}) is feature {feature_id}: {reason}")
     for candidate in new:
