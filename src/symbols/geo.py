@@ -9,22 +9,19 @@ region file, and answers exactly as shapely does.
 
 from __future__ import annotations
 
-import base64
 import csv
 import difflib
 import hashlib
 import os
 import re
-import sys
 import unicodedata
-from array import array
-from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from symbols._regionindex import RegionIndex
 from symbols.errors import PlaceError
 
 GEO_DIR = Path(os.environ.get("SYMBOLS_GEO_DIR") or Path(__file__).resolve().parents[2] / "geo")
@@ -173,146 +170,15 @@ def _regions_at_shapely(lons: Sequence[float], lats: Sequence[float]) -> list[st
     return [codes[i] if i >= 0 else None for i in found.tolist()]
 
 
-_OUTSIDE, _MIXED, _FULL = 255, 254, -1
-
-
 @cache
 def _index_data() -> dict[str, Any] | None:
     return _derived(INDEX_FILE)
 
 
 @cache
-def _index() -> _RegionIndex | None:
+def _index() -> RegionIndex | None:
     data = _index_data()
-    return None if data is None else _RegionIndex(data)
-
-
-class _RegionIndex:
-    """The grid of geo/kz_regions.index.json (its layout is described in the script that builds
-    it). A point's cell is found exactly (cells are 1/32 degree); a cell wholly inside one region
-    or outside all answers at once. In a cell that region borders cross, a point is on a
-    region's boundary (inside: polygons are closed) or inside it by the parity of the region's
-    edges crossed by a ray going east from the point to the first cell that lies wholly inside or
-    wholly outside that region (whose status is known); the edges are those listed for the cells
-    the ray passes. Orientation tests are exact (rational arithmetic where floating point cannot
-    decide), so the answer is shapely's own."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        import zlib
-
-        self.codes: list[str] = data["codes"]
-        self.x0, self.y0 = (float(v) for v in data["origin"])
-        self.scale = float(data["cells_per_degree"])
-        self.nx, self.ny = data["size"]
-        self.grid = zlib.decompress(base64.b64decode(data["grid"]))
-        if len(self.grid) != self.nx * self.ny:
-            raise ValueError("index grid has the wrong size")
-        self.mixed_cells: list[int] = data["mixed_cells"]
-        self.mixed_at: list[int] = data["mixed_at"]
-        self.mixed_data = _little_endian("i", data["mixed_data"])
-        flat = _little_endian("d", data["vertices"])
-        self.vertices = flat  # x, y of every region's vertices, the regions' from vertex_start
-        self.vertex_start: list[int] = data["vertex_start"]
-
-    def _entries(self, cell: int) -> Iterator[tuple[int, list[int] | int]]:
-        """A mixed cell's regions in code order, each with its edges, or _FULL."""
-        data = self.mixed_data
-        pos = self.mixed_at[bisect_left(self.mixed_cells, cell)]
-        for _ in range(data[pos]):
-            region, count = data[pos + 1], data[pos + 2]
-            if count == _FULL:
-                pos += 2
-                yield region, _FULL
-            else:
-                yield region, data[pos + 3 : pos + 3 + count]
-                pos += 2 + count
-
-    def at(self, x: float, y: float) -> str | None:
-        fx = (x - self.x0) * self.scale  # exact: a power-of-two scale, Sterbenz subtraction
-        fy = (y - self.y0) * self.scale
-        if not (0.0 <= fx < self.nx and 0.0 <= fy < self.ny):  # also NaN
-            return None
-        ix, iy = int(fx), int(fy)
-        cell = iy * self.nx + ix
-        value = self.grid[cell]
-        if value < _MIXED:
-            return self.codes[value]
-        if value == _OUTSIDE:
-            return None
-        for region, edges in self._entries(cell):
-            if edges == _FULL or self._inside(region, edges, ix, iy, x, y):  # type: ignore[arg-type]
-                return self.codes[region]
-        return None
-
-    def _status(self, region: int, cell: int) -> list[int] | int | None:
-        """The region in ``cell``: _FULL, None (empty) or the edges listed there."""
-        value = self.grid[cell]
-        if value == _MIXED:
-            for r, edges in self._entries(cell):
-                if r == region:
-                    return edges
-            return None
-        return _FULL if value == region else None
-
-    def _inside(
-        self, region: int, edges: list[int], ix: int, iy: int, px: float, py: float
-    ) -> bool:
-        crossed = set(edges)
-        row = iy * self.nx
-        column = ix + 1
-        while True:  # the grid's last column is outside every region
-            status = self._status(region, row + column)
-            if status is None or status == _FULL:
-                break
-            crossed.update(status)  # type: ignore[arg-type]
-            column += 1
-        qx = self.x0 + (column + 0.5) / self.scale
-        v = self.vertices
-        first = 2 * self.vertex_start[region]
-        odd = False
-        for k in crossed:
-            i = first + 2 * k
-            ax, ay, bx, by = v[i], v[i + 1], v[i + 2], v[i + 3]
-            if (
-                (ax <= px <= bx or bx <= px <= ax)
-                and (ay <= py <= by or by <= py <= ay)
-                and _orientation(ax, ay, bx, by, px, py) == 0
-            ):
-                return True  # on the boundary
-            if (ay > py) != (by > py):
-                side = 1 if by > ay else -1
-                if (
-                    _orientation(ax, ay, bx, by, px, py) == side
-                    and _orientation(ax, ay, bx, by, qx, py) == -side
-                ):
-                    odd = not odd
-        return odd != (status == _FULL)
-
-
-def _little_endian(typecode: str, text: str) -> array:
-    values = array(typecode)
-    values.frombytes(base64.b64decode(text))
-    if sys.byteorder != "little":
-        values.byteswap()
-    return values
-
-
-def _orientation(ax: float, ay: float, bx: float, by: float, px: float, py: float) -> int:
-    """1 if p is left of the line from a to b, -1 if right, 0 if on it: exactly."""
-    left = (bx - ax) * (py - ay)
-    right = (by - ay) * (px - ax)
-    det = left - right
-    bound = 1e-15 * (abs(left) + abs(right))  # well above Shewchuk's 3.3e-16 error bound
-    if det > bound:
-        return 1
-    if det < -bound:
-        return -1
-    from fractions import Fraction  # rarely needed: imported then
-
-    exact = (Fraction(bx) - Fraction(ax)) * (Fraction(py) - Fraction(ay)) - (
-        Fraction(by) - Fraction(ay)
-    ) * (Fraction(px) - Fraction(ax))
-    return (exact > 0) - (exact < 0)
+    return None if data is None else RegionIndex(data)
 
 
 # --- names -------------------------------------------------------------------------------------
