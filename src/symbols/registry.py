@@ -353,7 +353,7 @@ def load(path: Path | str, strict: bool = False) -> Registry:
     """Read and validate ``path``; raise RegistryError listing every error if it is invalid."""
     from .validate import validate
 
-    result = validate(path, strict=strict)
+    result = validate(path, strict=strict, warnings=False)
     if not result.ok:
         raise RegistryError(result.errors)
     assert result.registry is not None

@@ -61,24 +61,30 @@ class ValidationResult:
         return not self.errors
 
 
-def validate(path: Path | str, strict: bool = False, today: date | None = None) -> ValidationResult:
-    """Read and check the registry at ``path``. Unreadable files give one located error."""
+def validate(
+    path: Path | str, strict: bool = False, today: date | None = None, warnings: bool = True
+) -> ValidationResult:
+    """Read and check the registry at ``path``. Unreadable files give one located error.
+    ``warnings=False`` looks for errors only (what a command that uses the registry needs)."""
     path = Path(path)
     try:
         registry = read(path)
     except RegistryError as error:
         return ValidationResult(path, error.problems, None, strict)
-    return ValidationResult(path, check(registry, today=today), registry, strict)
+    problems = check(registry, today=today, warnings=warnings or strict)
+    return ValidationResult(path, problems, registry, strict)
 
 
-def check(registry: Registry, today: date | None = None) -> list[Problem]:
-    """Every problem in ``registry``, in file order, with line numbers."""
-    checker = _Checker(today or dates.today())
+def check(registry: Registry, today: date | None = None, warnings: bool = True) -> list[Problem]:
+    """Every problem in ``registry`` (errors only with ``warnings=False``), in file order, with
+    line numbers."""
+    checker = _Checker(today or dates.today(), warnings)
     raw_features = registry.data["features"]
     with registry.collector_paused():  # events and histories, kept for the commands
         for index, (raw, monument) in enumerate(zip(raw_features, registry.features, strict=True)):
             checker.feature(index, raw, monument)
-    checker.regions(registry)
+    if warnings:
+        checker.regions(registry)  # its findings are all warnings
     return checker.located(registry)
 
 
@@ -91,8 +97,9 @@ class _Finding:
 
 
 class _Checker:
-    def __init__(self, today: date) -> None:
+    def __init__(self, today: date, warnings: bool = True) -> None:
         self.today = today
+        self.warnings = warnings
         self.findings: list[_Finding] = []
         self._feature_id: str | None = None
         self._ids: dict[str, int] = {}
@@ -101,7 +108,8 @@ class _Checker:
         self.findings.append(_Finding("error", self._feature_id, path, message))
 
     def warn(self, path: tuple, message: str) -> None:
-        self.findings.append(_Finding("warning", self._feature_id, path, message))
+        if self.warnings:
+            self.findings.append(_Finding("warning", self._feature_id, path, message))
 
     def feature(self, index: int, raw: Any, monument: Monument) -> None:
         base = ("features", index)
