@@ -14,10 +14,10 @@ from typing import Any
 
 from . import dates
 from ._jsonedit import Document
+from ._values import url_problem
 from .errors import DateError, EditError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry
 from .timeline import EVENT_TYPES, STATUSES
-from .validate import _url_problem
 
 FEATURE = ("features", "*")
 PROPERTIES = (*FEATURE, "properties")
@@ -182,7 +182,7 @@ def check_event(event: NewEvent, today: date) -> None:
     if len(event.titles) > len(event.sources):
         raise EditError("more titles than sources: each title goes with one source")
     for url in event.sources:
-        problem = _url_problem(url)
+        problem = url_problem(url)
         if problem:
             raise EditError(f"source: {problem}")
 

@@ -45,9 +45,10 @@ from ._editinput import (
     refuse_duplicate,
 )
 from ._jsonedit import Document, Splice, apply
+from ._values import url_problem
 from .errors import EditError, OutputError, Problem
 from .registry import Registry, from_text, read_text
-from .validate import _url_problem, check
+from .validate import check
 
 __all__ = ["EditResult", "NewEvent", "add_event", "add_object", "add_sighting", "set_archived"]
 
@@ -170,7 +171,7 @@ def set_archived(
     number of sources changed (0: nothing written)."""
     wanted = {(fid, e, s): url for fid, e, s, url in updates}
     for (fid, _, _), url in wanted.items():
-        problem = _url_problem(url)
+        problem = url_problem(url)
         if problem:
             raise EditError(f"refused: {fid}: archived link {problem}; nothing was written")
 

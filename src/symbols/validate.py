@@ -7,24 +7,29 @@ clean registry costs little more than parsing it.
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import dates
 from ._jsonspans import scan
+from ._values import (
+    coordinates_problem,
+    good_point,
+    is_one_of,
+    plain_source,
+    show,
+    suggest,
+    url_problem,
+)
 from .errors import DateError, Problem, RegistryError
 from .registry import KINDS, PRECISIONS, Monument, Registry, read
 from .timeline import EVENT_TYPES, GONE, PRESENT, STATUSES
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 _REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?\Z")
 _GEOMETRY_DEPTH = {
     "Point": 0,
     "MultiPoint": 1,
@@ -118,7 +123,7 @@ class _Checker:
             self.error(base, "a feature must be a JSON object")
             return
         if raw.get("type") != "Feature":
-            self.error((*base, "type"), f'expected "Feature", found {_show(raw.get("type"))}')
+            self.error((*base, "type"), f'expected "Feature", found {show(raw.get("type"))}')
         self._check_id(base, raw)
         self._check_geometry(base, raw.get("geometry"))
         properties = raw.get("properties")
@@ -135,7 +140,7 @@ class _Checker:
             self.error((*base, "id"), "missing: give the feature a stable slug id")
             return
         if not isinstance(feature_id, str):
-            self.error((*base, "id"), f"must be text (a slug), found {_show(feature_id)}")
+            self.error((*base, "id"), f"must be text (a slug), found {show(feature_id)}")
             return
         if feature_id in self._ids:
             first = self._ids[feature_id]
@@ -146,7 +151,7 @@ class _Checker:
             self.warn((*base, "id"), "not a slug: use lowercase letters, digits and hyphens")
 
     def _check_geometry(self, base: tuple, geometry: Any) -> None:
-        if type(geometry) is dict and geometry.get("type") == "Point" and _good_point(geometry):
+        if type(geometry) is dict and geometry.get("type") == "Point" and good_point(geometry):
             return  # the common case, cheaply, for registries of 100,000 objects
         path = (*base, "geometry")
         if geometry is None:
@@ -157,10 +162,10 @@ class _Checker:
             return
         kind = geometry.get("type")
         if kind not in _GEOMETRY_DEPTH:
-            hint = _suggest(kind, _GEOMETRY_DEPTH) if isinstance(kind, str) else ""
-            self.error((*path, "type"), f"unsupported geometry type {_show(kind)}{hint}")
+            hint = suggest(kind, _GEOMETRY_DEPTH) if isinstance(kind, str) else ""
+            self.error((*path, "type"), f"unsupported geometry type {show(kind)}{hint}")
             return
-        problem = _coordinates_problem(geometry.get("coordinates"), _GEOMETRY_DEPTH[kind])
+        problem = coordinates_problem(geometry.get("coordinates"), _GEOMETRY_DEPTH[kind])
         if problem:
             self.error((*path, "coordinates"), problem)
 
@@ -169,25 +174,25 @@ class _Checker:
             value = properties.get(key)
             if not isinstance(value, str) or not value.strip():
                 self.error((*path, key), "missing: required text")
-        if not _is_one_of(properties.get("kind"), _KIND_SET):
+        if not is_one_of(properties.get("kind"), _KIND_SET):
             self._check_choice(path, properties, "kind", KINDS)
-        if not _is_one_of(properties.get("location_precision"), _PRECISION_SET):
+        if not is_one_of(properties.get("location_precision"), _PRECISION_SET):
             self._check_choice(path, properties, "location_precision", PRECISIONS)
         region = properties.get("region")
         if region is not None and not (isinstance(region, str) and _REGION_CODE.fullmatch(region)):
-            self.error((*path, "region"), f"{_show(region)} is not an ISO 3166-2 code like KZ-33")
+            self.error((*path, "region"), f"{show(region)} is not an ISO 3166-2 code like KZ-33")
         for key in ("photo",):
             url = properties.get(key)
-            if url is not None and _url_problem(url):
-                self.error((*path, key), _url_problem(url) or "")
+            if url is not None and url_problem(url):
+                self.error((*path, key), url_problem(url) or "")
 
     def _check_choice(self, path: tuple, properties: dict, key: str, allowed: tuple) -> None:
         value = properties.get(key)
         if value is None:
             self.error((*path, key), f"missing: one of {', '.join(allowed)}")
         elif value not in allowed:
-            hint = _suggest(value, allowed) if isinstance(value, str) else ""
-            self.error((*path, key), f"unknown {key} {_show(value)}{hint}")
+            hint = suggest(value, allowed) if isinstance(value, str) else ""
+            self.error((*path, key), f"unknown {key} {show(value)}{hint}")
 
     def _check_events(self, path: tuple, properties: dict, monument: Monument) -> None:
         events = properties.get("events")
@@ -214,10 +219,10 @@ class _Checker:
         get = raw.get
         kind = get("type")
         status = get("status")
-        if status is not None or not _is_one_of(kind, _PLAIN_EVENT_TYPES):
+        if status is not None or not is_one_of(kind, _PLAIN_EVENT_TYPES):
             self._check_type_and_status(at, kind, status)
         sources = get("sources")
-        if type(sources) is not list or not sources or not all(map(_plain_source, sources)):
+        if type(sources) is not list or not sources or not all(map(plain_source, sources)):
             self._check_sources(at, sources)  # plain URLs (the common case) need no more
         recorded = get("recorded")
         if recorded is not None:
@@ -228,13 +233,13 @@ class _Checker:
         if kind is None:
             self.error((*at, "type"), f"missing: one of {', '.join(EVENT_TYPES)}")
         elif kind not in EVENT_TYPES:
-            hint = _suggest(kind, EVENT_TYPES) if isinstance(kind, str) else ""
-            self.error((*at, "type"), f"unknown event type {_show(kind)}{hint}")
+            hint = suggest(kind, EVENT_TYPES) if isinstance(kind, str) else ""
+            self.error((*at, "type"), f"unknown event type {show(kind)}{hint}")
         if kind == "sighting" and status is None:
             self.error((*at, "status"), "a sighting must record the status seen")
         if status is not None and status not in STATUSES:
-            hint = _suggest(status, STATUSES) if isinstance(status, str) else ""
-            self.error((*at, "status"), f"unknown status {_show(status)}{hint}")
+            hint = suggest(status, STATUSES) if isinstance(status, str) else ""
+            self.error((*at, "status"), f"unknown status {show(status)}{hint}")
         elif status is not None and kind != "sighting" and kind in EVENT_TYPES:
             self.warn((*at, "status"), f"ignored: only sightings record a status ({kind})")
 
@@ -265,11 +270,11 @@ class _Checker:
             self.error((*at, "sources"), "must be a list of sources (objects with a url, or URLs)")
             return
         for number, source in enumerate(sources):
-            if _plain_source(source):
+            if plain_source(source):
                 continue
             where = (*at, "sources", number)
             if isinstance(source, str):
-                problem = _url_problem(source)
+                problem = url_problem(source)
                 if problem:
                     self.error(where, problem)
                 continue
@@ -279,11 +284,11 @@ class _Checker:
             if "url" not in source:
                 self.error((*where, "url"), "missing: a source needs its url")
             else:
-                problem = _url_problem(source["url"])
+                problem = url_problem(source["url"])
                 if problem:
                     self.error((*where, "url"), problem)
-            if source.get("archived") is not None and _url_problem(source["archived"]):
-                self.error((*where, "archived"), _url_problem(source["archived"]) or "")
+            if source.get("archived") is not None and url_problem(source["archived"]):
+                self.error((*where, "archived"), url_problem(source["archived"]) or "")
             published = source.get("published")
             if published is not None:
                 try:
@@ -409,82 +414,3 @@ def _field_label(path: tuple[str | int, ...]) -> str | None:
     for part in parts:
         label += f"[{part}]" if isinstance(part, int) else (f".{part}" if label else part)
     return label
-
-
-def _good_point(geometry: dict) -> bool:
-    position = geometry.get("coordinates")
-    if type(position) is not list or len(position) != 2:
-        return False
-    lon, lat = position
-    return (
-        type(lon) in (float, int)
-        and type(lat) in (float, int)
-        and -180 <= lon <= 180
-        and -90 <= lat <= 90
-    )
-
-
-def _is_one_of(value: Any, allowed: frozenset[str]) -> bool:
-    return type(value) is str and value in allowed
-
-
-def _plain_source(source: Any) -> bool:
-    """A source that needs no closer look: a good URL, no archive link or date to check."""
-    if type(source) is str:
-        return _PLAIN_URL.match(source) is not None
-    if type(source) is not dict or "archived" in source or "published" in source:
-        return False
-    url = source.get("url")
-    return type(url) is str and _PLAIN_URL.match(url) is not None
-
-
-def _coordinates_problem(value: Any, depth: int) -> str | None:
-    if value is None:
-        return "missing"
-    if depth == 0:
-        if not isinstance(value, list) or len(value) not in (2, 3):
-            return "a position is [longitude, latitude]"
-        for number in value:
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                return f"{_show(number)} is not a number"
-            if not math.isfinite(number):
-                return "coordinates must be finite numbers"
-        lon, lat = value[0], value[1]
-        if not -180 <= lon <= 180 or not -90 <= lat <= 90:
-            swapped = abs(lat) > 90 >= abs(lon)
-            hint = " (swapped? GeoJSON is [longitude, latitude])" if swapped else ""
-            return f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90{hint}"
-        return None
-    if not isinstance(value, list) or not value:
-        return "must be a non-empty list"
-    for item in value:
-        problem = _coordinates_problem(item, depth - 1)
-        if problem:
-            return problem
-    return None
-
-
-def _url_problem(url: Any) -> str | None:
-    if isinstance(url, str) and _PLAIN_URL.match(url):
-        return None  # the common case, without urlsplit's cost at 100,000 objects
-    if not isinstance(url, str) or not url:
-        return f"{_show(url)} is not a URL"
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https"):
-        return f"{url!r} is not an http(s) URL"
-    if not parts.netloc:
-        return f"{url!r} has no host"
-    return None
-
-
-def _suggest(value: str, allowed) -> str:  # type: ignore[no-untyped-def]
-    close = difflib.get_close_matches(value.lower(), list(allowed), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "null"
-    return repr(value)
