@@ -5,7 +5,6 @@ Every request goes to a real HTTP server on 127.0.0.1; nothing touches the inter
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from netutil import closed_port
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -21,26 +21,9 @@ from symbols import _http
 from symbols.errors import NetworkError, SymbolsError
 
 
-@pytest.fixture(scope="module")
-def running() -> HTTPServer:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def server(running: HTTPServer) -> HTTPServer:
-    running.clear()
-    return running
-
-
-@pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture(name="closed_port")
+def closed_port_fixture() -> int:
+    return closed_port()
 
 
 def make_client(tmp_path: Path, **overrides) -> tuple[_http.Client, list[float]]:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ local port, so nothing can reach the internet.
 from __future__ import annotations
 
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 from builders import event, feature, write
 from click.testing import CliRunner
+from netutil import closed_port
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -29,31 +29,10 @@ from symbols.validate import validate
 TODAY = "2026-01-15"
 
 
-@pytest.fixture(scope="module")
-def running() -> HTTPServer:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def server(running: HTTPServer) -> HTTPServer:
-    running.clear()
-    return running
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(autouse=True)
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     """Fast, local settings; every service points to a closed port unless a test says so."""
-    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    nowhere = f"http://127.0.0.1:{closed_port()}"
     for name in ("WIKIDATA", "OVERPASS", "WAYBACK"):
         monkeypatch.setenv(f"SYMBOLS_{name}_URL", f"{nowhere}/{name.lower()}")
     monkeypatch.setenv("SYMBOLS_CACHE_DIR", str(tmp_path / "cache"))
@@ -187,7 +166,7 @@ def test_check_library_results(server: HTTPServer, tmp_path: Path) -> None:
 
 
 def test_check_without_network_is_one_line(tmp_path: Path) -> None:
-    first, second = _closed_port(), _closed_port()
+    first, second = closed_port(), closed_port()
     path = write(
         tmp_path / "r.geojson",
         feature("a", [event("2020", "erected", sources=[f"http://127.0.0.1:{first}/a"])]),
@@ -202,7 +181,7 @@ def test_check_without_network_is_one_line(tmp_path: Path) -> None:
 
 
 def test_one_unreachable_host_is_a_dead_link(tmp_path: Path) -> None:
-    port = _closed_port()
+    port = closed_port()
     path = write(
         tmp_path / "r.geojson",
         feature("a", [event("2020", "erected", sources=[f"http://127.0.0.1:{port}/a"])]),
@@ -772,9 +751,7 @@ def test_discover_into_a_missing_folder(server: HTTPServer, tmp_path: Path) -> N
     out = tmp_path / "no" / "such" / "review.geojson"
     result = run(*discover_args(server, discover_registry(tmp_path), out))
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        f"symbols: cannot write {out}: No such file or directory"
-    ]
+    assert result.stderr.splitlines() == [f"symbols: cannot write {out}: No such file or directory"]
 
 
 def test_discover_library_checks_its_arguments(tmp_path: Path) -> None:
