@@ -191,6 +191,7 @@ def test_sighting_appends_one_event_in_the_files_style(tmp_path: Path, style: st
         "status": "removed",
         "sources": [{"url": "https://example.org/x", "title": "Photo of the empty square"}],
         "note": "seen from the bus",
+        "recorded": TODAY,  # the day it entered the registry, for `symbols changes`
     }
     if style in MULTILINE:
         removed, added = touched_lines(old, new)
@@ -224,7 +225,12 @@ def test_event_creates_missing_events_list_last(tmp_path: Path, style: str) -> N
     props = data_of(path.read_bytes())["features"][2]["properties"]
     assert list(props)[-1] == "events"
     assert props["events"] == [
-        {"date": "2022-09-17", "type": "renamed", "sources": ["https://example.org/rename"]}
+        {
+            "date": "2022-09-17",
+            "type": "renamed",
+            "sources": ["https://example.org/rename"],
+            "recorded": TODAY,
+        }
     ]
     if style in MULTILINE:
         removed, added = touched_lines(old, new)
@@ -336,7 +342,7 @@ def test_event_keys_follow_the_files_order(tmp_path: Path) -> None:
         path, "taldy-statue", date="2024", status="standing", sources=["https://e/"], note="n"
     )
     last = data_of(path.read_bytes())["features"][1]["properties"]["events"][-1]
-    assert list(last) == ["type", "status", "sources", "note", "date"]
+    assert list(last) == ["type", "status", "sources", "note", "recorded", "date"]
     assert_same_style("geojson.io", path.read_bytes())
 
 

@@ -230,6 +230,7 @@ def test_new_object_with_everything(registry: Path) -> None:
                 "type": "sighting",
                 "status": "standing",
                 "sources": [{"url": URL, "title": "A photo"}],
+                "recorded": "2026-11-27",
             }
         ],
     }  # keys the file knows in its order (name, kind, subject, place, precision), new ones after

@@ -89,3 +89,17 @@ def test_cli_add_first_event_options_must_go_together(tmp_path: Path) -> None:
     result = run(*common, "--event", "sighting", "--date", "2024", "--source", "https://e/")
     assert result.exit_code == 1 and "a sighting needs a status" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_an_event_recorded_today_shows_in_the_correction_log(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    result = run(
+        "sighting", "taldy-statue", "--date", "2019-05", "--status", "standing",
+        "--source", "https://e.org/old-photo", "--registry", str(path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    log = run("changes", str(path), "--since", "2026-11-26", "--format", "csv")
+    assert log.exit_code == 0, log.output
+    rows = [line for line in log.stdout.splitlines()[1:] if line]
+    assert len(rows) == 1
+    assert rows[0].startswith("2026-11-27,2026-11-27,recorded,taldy-statue,")

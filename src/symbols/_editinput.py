@@ -23,7 +23,8 @@ FEATURE = ("features", "*")
 PROPERTIES = (*FEATURE, "properties")
 EVENT = (*PROPERTIES, "events", "*")
 SOURCE = (*EVENT, "sources", "*")
-EVENT_KEYS = ["date", "type", "status", "sources", "note"]
+# "recorded": the day the event entered the registry, which `symbols changes` lists it by
+EVENT_KEYS = ["date", "type", "status", "sources", "note", "recorded"]
 _PHYSICAL = ("damaged", "toppled", "removed", "relocated")
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 
@@ -271,6 +272,7 @@ def event_json(doc: Document, event: NewEvent) -> dict[str, Any]:
         "status": event.status,
         "sources": sources,
         "note": event.note,
+        "recorded": dates.today().isoformat(),
     }
     present = [k for k in EVENT_KEYS if values[k] is not None]
     return {k: values[k] for k in layout.order(EVENT, present)}
