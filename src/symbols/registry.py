@@ -105,21 +105,30 @@ class Event:
         if not isinstance(value, dict):
             return cls("", "", None)
         get = value.get
-        kind = get("type")
         date_text = get("date")
-        if isinstance(date_text, str):
-            try:
-                when = dates.parse(date_text)
-            except DateError:
-                when = None
-        else:
-            date_text, when = "", None
-        status = get("status")
-        sources = get("sources")
-        note = get("note")
+        try:
+            when = dates.parse(date_text) if isinstance(date_text, str) else None
+        except DateError:
+            when = None
+        return cls.from_members(
+            get("type"), date_text, when, get("status"), get("sources"), get("note")
+        )
+
+    @classmethod
+    def from_members(
+        cls,
+        kind: Any,
+        date_text: Any,
+        when: dates.DateRange | None,
+        status: Any,
+        sources: Any,
+        note: Any,
+    ) -> Event:
+        """The event from its members as read (``when``: ``date_text`` parsed, or None), for
+        :meth:`from_json` and for validation, which reads and parses them as it checks them."""
         return cls(
             kind if isinstance(kind, str) else "",
-            date_text,
+            date_text if isinstance(date_text, str) else "",
             when,
             status if type(status) is str else None,
             [Source(s) if type(s) is str else Source.from_json(s) for s in sources]
@@ -143,7 +152,8 @@ class Monument:
 
     @property
     def events(self) -> list[Event]:
-        """The events, read from ``properties`` when first asked for (validation needs none)."""
+        """The events, read from ``properties`` when first asked for (validation reads them as
+        it checks them and sets ``_events``)."""
         if self._events is None:
             raw = self.properties.get("events")
             self._events = [Event.from_json(e) for e in raw] if isinstance(raw, list) else []

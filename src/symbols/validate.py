@@ -25,7 +25,7 @@ from ._values import (
     url_problem,
 )
 from .errors import DateError, Problem, RegistryError
-from .registry import KINDS, PRECISIONS, Monument, Registry, read
+from .registry import KINDS, PRECISIONS, Event, Monument, Registry, read
 from .timeline import EVENT_TYPES, GONE, PRESENT, STATUSES
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
@@ -202,20 +202,24 @@ class _Checker:
         if not isinstance(events, list):
             self.error((*path, "events"), "must be a list of events")
             return
+        made: list[Event] = []  # Monument.events, made here as the events are checked
         dated: list[tuple[int, str, dates.DateRange]] = []
         for number, raw in enumerate(events):
             at = (*path, "events", number)
             if not isinstance(raw, dict):
                 self.error(at, "an event must be a JSON object")
+                made.append(Event.from_json(raw))
                 continue
-            when = self._check_event(at, raw)
-            if when is not None:
-                dated.append((number, raw.get("type"), when))
+            event = self._check_event(at, raw)
+            made.append(event)
+            if event.when is not None:
+                dated.append((number, event.type, event.when))
+        monument._events = made
         if len(dated) > 1:  # a single event contradicts nothing
             self._check_history(path, dated, monument)
 
-    def _check_event(self, at: tuple, raw: dict) -> dates.DateRange | None:
-        """Check one event; return its date range when the date is valid."""
+    def _check_event(self, at: tuple, raw: dict) -> Event:
+        """Check one event; return it as read (``when`` None when the date is not valid)."""
         get = raw.get
         kind = get("type")
         status = get("status")
@@ -227,7 +231,9 @@ class _Checker:
         recorded = get("recorded")
         if recorded is not None:
             self._check_date((*at, "recorded"), recorded, key=None)
-        return self._check_date(at, get("date"))
+        date_text = get("date")
+        when = self._check_date(at, date_text)
+        return Event.from_members(kind, date_text, when, status, sources, get("note"))
 
     def _check_type_and_status(self, at: tuple, kind: Any, status: Any) -> None:
         if kind is None:
