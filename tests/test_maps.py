@@ -191,9 +191,10 @@ def test_builds_are_byte_identical(sample_path: Path, tmp_path: Path) -> None:
         out = tmp_path / name
         result = runner.invoke(cli, ["build", str(sample_path), "--out", str(out)])
         assert result.exit_code == 0, result.output
-        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+        files = sorted(p for p in out.rglob("*") if p.is_file())
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in files})
     assert outputs[0] == outputs[1]
-    assert {"index.html", "timeline.html"} <= set(outputs[0])
+    assert {"index.html", "timeline.html", "assets/symbols-map.js"} <= set(outputs[0])
 
 
 def test_only_pinned_assets_are_loaded(sample_path: Path) -> None:
@@ -284,7 +285,8 @@ def test_build_command(sample_path: Path, tmp_path: Path) -> None:
     names = {p.name for p in out.iterdir()}
     assert {"index.html", "timeline.html", "map-2022-01-01.html", "map-2022-01-04.html"} <= names
     assert "map-1999-12-31.html" not in names and "notes.txt" in names
-    assert result.stderr.count("wrote ") == len([p for p in names if p != "notes.txt"])
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != "notes.txt"]
+    assert result.stderr.count("wrote ") == len(files)
     index = data_block((out / "index.html").read_text())
     hrefs = {link["href"] for link in index["links"]}
     assert {"timeline.html", "map-2022-01-01.html", "map-2022-01-04.html"} <= hrefs
@@ -292,6 +294,25 @@ def test_build_command(sample_path: Path, tmp_path: Path) -> None:
     assert set(reports) <= hrefs  # whatever symbols.reports wrote is linked
     snapshot = data_block((out / "map-2022-01-01.html").read_text())
     assert {"href": "index.html", "text": "All maps and reports"} in snapshot["links"]
+
+
+def test_built_pages_share_one_copy_of_their_script_and_style(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    maps.build(registry.load(sample_path), out, today=date(2025, 1, 1))
+    script = (out / "assets" / "symbols-map.js").read_text()
+    style = (out / "assets" / "symbols-map.css").read_text()
+    assert "window.Symbols" in script and style.strip()
+    pages = [out / "index.html", out / "timeline.html", *out.glob("map-*.html")]
+    assert len(pages) > 2
+    for page in pages:
+        text = page.read_text()
+        assert '<script src="assets/symbols-map.js"></script>' in text
+        assert '<link rel="stylesheet" href="assets/symbols-map.css">' in text
+        assert "window.Symbols" not in text and "<style>" not in text
+    alone = maps.map_html(registry.load(sample_path), date(2025, 1, 1))
+    assert script in alone and "assets/symbols-map.js" not in alone  # `symbols map`: one file
 
 
 @pytest.mark.parametrize(

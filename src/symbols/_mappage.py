@@ -109,8 +109,24 @@ def embed_json(value: Any) -> str:
     )
 
 
-def render_page(title: str, payload: dict[str, Any], compress: bool | None = None) -> str:
-    """The whole HTML page for ``payload`` (see :mod:`symbols._mapdata`)."""
+#: The page's own script and style, which :func:`render_page` inlines or links.
+PAGE_ASSETS = ("symbols-map.js", "symbols-map.css")
+
+
+def page_asset(name: str) -> str:
+    """The text of one of :data:`PAGE_ASSETS` (for a site that links them instead)."""
+    return _asset_text(name)
+
+
+def render_page(
+    title: str,
+    payload: dict[str, Any],
+    compress: bool | None = None,
+    assets: str | None = None,
+) -> str:
+    """The whole HTML page for ``payload`` (see :mod:`symbols._mapdata`). The page's script and
+    style are inlined (one self-contained file), or with ``assets`` (a relative folder URL such
+    as ``"assets"``) linked from there, so that a site of many pages carries them once."""
     data, encoding = _encode(payload, compress)
     kind = (
         'type="application/json"'
@@ -118,12 +134,17 @@ def render_page(title: str, payload: dict[str, Any], compress: bool | None = Non
         else f'type="text/plain" data-encoding="{encoding}"'
     )
     block = f'<script {kind} id="symbols-data">{data}</script>'
-    values = {
-        "title": html.escape(title),
-        "style": _asset_text("symbols-map.css"),
-        "data": block,
-        "script": _asset_text("symbols-map.js"),
-    }
+    if assets is None:
+        style = f"<style>{_asset_text('symbols-map.css')}</style>"
+        script = _asset_text("symbols-map.js")
+    else:
+        folder = html.escape(assets.rstrip("/"))
+        style = (
+            f'<link rel="stylesheet" href="{folder}/symbols-map.css">\n'
+            f'<script src="{folder}/symbols-map.js"></script>'
+        )
+        script = ""  # loaded in the head, before the page's inline start
+    values = {"title": html.escape(title), "style": style, "data": block, "script": script}
     return _SLOT.sub(lambda slot: values[slot[1]], _frame())
 
 
@@ -215,7 +236,7 @@ def _element_classes() -> Any:
             '"></script>\n'
             "{% endif %}"
             "{% endfor %}"
-            "<style>@@style@@</style>\n"
+            "@@style@@\n"
             "{% endmacro %}"
             "{% macro html(this, kwargs) %}"
             '<p class="symbols-offline-note" role="alert">The map library could not be '

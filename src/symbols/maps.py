@@ -39,6 +39,7 @@ __all__ = [
 
 INDEX = "index.html"
 TIMELINE = "timeline.html"
+ASSETS = "assets"  # the folder, beside the pages, of their shared script and style
 MAX_YEAR_ENDS = 10  # snapshots at year ends: the latest ten years with events
 _DATED = 31  # days: a removal known to this precision has an eve
 _SNAPSHOT_FILE = re.compile(r"map-\d{4}-\d{2}-\d{2}\.html")
@@ -69,15 +70,17 @@ def map_html(
     *,
     links: Sequence[Link] = (),
     compress: bool | None = None,
+    assets: str | None = None,
 ) -> str:
-    """The dated map of ``day`` as one self-contained HTML page."""
+    """The dated map of ``day`` as one self-contained HTML page (``assets``: see
+    :func:`symbols._mappage.render_page`)."""
     from ._mappage import render_page
 
     payload = map_payload(registry, day)
     title = title_of(registry)
     payload["title"] = title
     payload["links"] = _links(links)
-    return render_page(f"{title}: map as of {day.isoformat()}", payload, compress)
+    return render_page(f"{title}: map as of {day.isoformat()}", payload, compress, assets)
 
 
 def timeline_html(
@@ -86,15 +89,17 @@ def timeline_html(
     *,
     links: Sequence[Link] = (),
     compress: bool | None = None,
+    assets: str | None = None,
 ) -> str:
-    """The time-slider page: from the first event to ``today`` (default: :func:`dates.today`)."""
+    """The time-slider page: from the first event to ``today`` (default: :func:`dates.today`);
+    ``assets``: see :func:`symbols._mappage.render_page`."""
     from ._mappage import render_page
 
     payload = timeline_payload(registry, today or dates.today())
     title = title_of(registry)
     payload["title"] = title
     payload["links"] = _links(links)
-    return render_page(f"{title}: time slider", payload, compress)
+    return render_page(f"{title}: time slider", payload, compress, assets)
 
 
 def write_page(path: Path | str, text: str) -> Path:
@@ -152,11 +157,18 @@ def build(
         if progress is not None:
             progress(path)
 
+    from ._mappage import PAGE_ASSETS, page_asset
+
+    # the pages share one copy of their script and style instead of inlining it in each
+    for name in PAGE_ASSETS:
+        done(write_page(out / ASSETS / name, page_asset(name)))
     back = Link(INDEX, "All maps and reports")
-    done(write_page(out / TIMELINE, timeline_html(registry, today, links=[back])))
+    page = timeline_html(registry, today, links=[back], assets=ASSETS)
+    done(write_page(out / TIMELINE, page))
     for snapshot in chosen:
         links = [back, Link(f"{TIMELINE}#date={snapshot.day.isoformat()}", "Time slider")]
-        done(write_page(out / snapshot.filename, map_html(registry, snapshot.day, links=links)))
+        page = map_html(registry, snapshot.day, links=links, assets=ASSETS)
+        done(write_page(out / snapshot.filename, page))
     reports = _write_reports(registry, out)
     for path in reports:
         done(path)
@@ -165,7 +177,7 @@ def build(
     links += [link for link in snapshot_links if link.group == "Snapshots"]
     links += [link for link in snapshot_links if link.group != "Snapshots"]
     links += [Link(_relative(path, out), path.name, "Reports") for path in reports]
-    done(write_page(out / INDEX, map_html(registry, today, links=links)))
+    done(write_page(out / INDEX, map_html(registry, today, links=links, assets=ASSETS)))
     keep = {s.filename for s in chosen}
     for stale in sorted(out.glob("map-*.html")):
         if _SNAPSHOT_FILE.fullmatch(stale.name) and stale.name not in keep:
