@@ -96,23 +96,16 @@ class Report:
 def occurrences(registry: Iterable[Monument], freq: str) -> list[Occurrence]:
     """Every object's removal and erection (by the timeline rules), in registry order."""
     found = []
-    append = found.append
-    new = tuple.__new__
     of = period_function(freq)
-    for monument in registry:  # written out twice, no inner loop: it runs for every object
+    for monument in registry:
         history = monument.history
-        removal = history.removal()
-        if removal is not None:
-            earliest, latest = removal.earliest, removal.latest
-            first = of(earliest)
-            period = first if first == of(latest) else None
-            append(new(Occurrence, (earliest, latest, "removed", monument, removal, period)))
-        erection = history.erection()
-        if erection is not None:
-            earliest, latest = erection.earliest, erection.latest
-            first = of(earliest)
-            period = first if first == of(latest) else None
-            append(new(Occurrence, (earliest, latest, "erected", monument, erection, period)))
+        for what, change in (("removed", history.removal()), ("erected", history.erection())):
+            if change is not None:
+                first = of(change.earliest)
+                period = first if first == of(change.latest) else None
+                found.append(
+                    Occurrence(change.earliest, change.latest, what, monument, change, period)
+                )
     return found
 
 
