@@ -171,9 +171,17 @@ def report(  # type: ignore[no-untyped-def]
             loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
         )
         if out is None:
-            _echo_text(reports.render(built, fmt))
-            return
-        for path in reports.write_report(built, fmt, out):
+            text = reports.render(built, fmt)
+        else:
+            written = reports.write_report(built, fmt, out)
+        # The report goes first: it lists objects by date, and were it the last to hold them,
+        # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
+        # freed with the registry, they go in file order.
+        del built
+    if out is None:
+        _echo_text(text)
+    else:
+        for path in written:
             click.echo(f"wrote {path}", err=True)
 
 

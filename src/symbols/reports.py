@@ -355,5 +355,8 @@ def quick() -> Iterator[None]:
     try:
         yield
     finally:
+        # what was made is freed by reference counting as the command returns; frozen, the
+        # collector does not traverse it all once more first
+        gc.freeze()
         if enabled:
             gc.enable()

@@ -25,9 +25,8 @@ the piecewise-constant status function that the time-slider page looks up.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 STATUS_OF_TYPE: dict[str, str] = {
     "proposed": "planned",
@@ -72,8 +71,7 @@ class DatedEvent(Protocol):
     def doubtful(self) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """An event placed in an object's history, with its effective date range."""
 
     index: int  # position in the object's ``events`` list
@@ -85,15 +83,13 @@ class Change:
     changes_status: bool  # False for a sighting that confirms the status before it
 
 
-@dataclass(frozen=True, slots=True)
-class Status:
+class Status(NamedTuple):
     status: str
     certain: bool
     event: int  # index of the event that led into the status (a confirming sighting is not one)
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
+class Interval(NamedTuple):
     """``status`` holds from ``start`` to ``end`` (both included; ``end`` None: ever since)."""
 
     start: date
@@ -102,8 +98,7 @@ class Interval:
     certain: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
     """A removal or an erection: when (a day range) and through which history change."""
 
     earliest: date
