@@ -219,7 +219,10 @@ def markdown(doc: list[Block], chart_stem: str | None) -> str:
             for chart, alt in _CHART_ALT.items():
                 png, svg = quote(names[f"{chart}.png"]), quote(names[f"{chart}.svg"])
                 out += [f"![{alt}]({png})", "", f"[{alt} (SVG)]({svg})", ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+    while out and not out[-1]:
+        out.pop()
+    out.append("")  # the text ends with one newline; joined once, as it may be 60 MB
+    return "\n".join(out)
 
 
 # HTML

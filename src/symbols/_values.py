@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 # a plain http(s) URL: the common case, recognised without urlsplit's cost at 100,000 objects
 PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?\Z")
+SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")  # what a feature id should look like
+REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")  # ISO 3166-2
 
 
 def good_point(geometry: dict) -> bool:

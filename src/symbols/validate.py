@@ -2,12 +2,12 @@
 
 Errors make a registry unusable (commands refuse it); warnings are advice, errors under
 ``--strict``. Line numbers are found only when there is something to report, so checking a
-clean registry costs little more than parsing it.
+clean registry costs little more than parsing it; a feature with nothing to report in its
+members is recognised in one pass (:mod:`symbols._plaincheck`) before any detailed check.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,10 @@ from typing import Any
 
 from . import dates
 from ._jsonspans import scan
+from ._plaincheck import plain_events
 from ._values import (
+    REGION_CODE,
+    SLUG,
     coordinates_problem,
     good_point,
     is_one_of,
@@ -28,8 +31,6 @@ from .errors import DateError, Problem, RegistryError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry, read
 from .timeline import EVENT_TYPES, GONE, PRESENT, STATUSES
 
-_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
-_REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 _GEOMETRY_DEPTH = {
     "Point": 0,
     "MultiPoint": 1,
@@ -119,6 +120,15 @@ class _Checker:
     def feature(self, index: int, raw: Any, monument: Monument) -> None:
         base = ("features", index)
         self._feature_id = monument.id
+        events = plain_events(raw, self.today)
+        if events is not None and monument.id not in self._ids:
+            # nothing to report in its members: what is left is what spans them
+            self._ids[monument.id] = index
+            monument._events = events
+            if len(events) > 1:
+                dated = [(number, e.type, e.when) for number, e in enumerate(events)]
+                self._check_history((*base, "properties"), dated, monument)  # type: ignore[arg-type]
+            return
         if not isinstance(raw, dict):
             self.error(base, "a feature must be a JSON object")
             return
@@ -147,7 +157,7 @@ class _Checker:
             self.error((*base, "id"), f"duplicate id (also feature #{first + 1} in the file)")
         else:
             self._ids[feature_id] = base[1]
-        if not _SLUG.fullmatch(feature_id):
+        if not SLUG.fullmatch(feature_id):
             self.warn((*base, "id"), "not a slug: use lowercase letters, digits and hyphens")
 
     def _check_geometry(self, base: tuple, geometry: Any) -> None:
@@ -179,7 +189,7 @@ class _Checker:
         if not is_one_of(properties.get("location_precision"), _PRECISION_SET):
             self._check_choice(path, properties, "location_precision", PRECISIONS)
         region = properties.get("region")
-        if region is not None and not (isinstance(region, str) and _REGION_CODE.fullmatch(region)):
+        if region is not None and not (isinstance(region, str) and REGION_CODE.fullmatch(region)):
             self.error((*path, "region"), f"{show(region)} is not an ISO 3166-2 code like KZ-33")
         for key in ("photo",):
             url = properties.get(key)

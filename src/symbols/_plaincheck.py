@@ -1,0 +1,114 @@
+"""The common case of validation in one pass: a feature with nothing to report.
+
+:mod:`symbols.validate` checks each feature field by field, in one method per part, so that
+every problem is found and explained. Most features of a big registry have no problem, and for
+100,000 of them the method calls alone cost a third of the checking. :func:`plain_events`
+recognises such a feature in one function: it answers with the feature's events when it is
+sure the detailed checks would find nothing in its members (no error and no warning), and with
+None as soon as anything is unusual, for the detailed checks to look at. It never explains:
+it only says "nothing to see here", so it may be stricter than the detailed checks, never
+looser (``tests/test_validate_plain.py`` holds it to that).
+
+What it does not cover, the validator still does for every feature: duplicate ids, the order
+of the events (``_check_history``) and the regions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from . import dates
+from ._values import PLAIN_URL, REGION_CODE, SLUG
+from .errors import DateError
+from .registry import KINDS, PRECISIONS, Event, Source
+from .timeline import EVENT_TYPES, STATUSES
+
+_KINDS = frozenset(KINDS)
+_PRECISIONS = frozenset(PRECISIONS)
+_TYPES = frozenset(EVENT_TYPES)
+_STATUSES = frozenset(STATUSES)
+_TEXTS = ("name", "subject", "place")
+
+
+def plain_events(raw: Any, today: date) -> list[Event] | None:
+    """``raw`` feature's events if nothing in the feature needs a message, else None."""
+    if type(raw) is not dict or raw.get("type") != "Feature":
+        return None
+    feature_id = raw.get("id")
+    if type(feature_id) is not str or not SLUG.fullmatch(feature_id):
+        return None
+    geometry = raw.get("geometry")
+    if type(geometry) is not dict or geometry.get("type") != "Point":
+        return None
+    position = geometry.get("coordinates")
+    if type(position) is not list or len(position) != 2:
+        return None
+    lon, lat = position
+    if type(lon) is not float or type(lat) is not float:
+        return None  # (ints are fine too, but rare: the detailed check takes them)
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        return None  # NaN fails these comparisons too
+    properties = raw.get("properties")
+    if type(properties) is not dict:
+        return None
+    get = properties.get
+    for key in _TEXTS:
+        text = get(key)
+        if type(text) is not str or not text.strip():
+            return None
+    kind, precision = get("kind"), get("location_precision")
+    if type(kind) is not str or kind not in _KINDS:
+        return None
+    if type(precision) is not str or precision not in _PRECISIONS:
+        return None
+    region, photo = get("region"), get("photo")
+    if region is not None and (type(region) is not str or not REGION_CODE.fullmatch(region)):
+        return None
+    if photo is not None and (type(photo) is not str or PLAIN_URL.match(photo) is None):
+        return None
+    events = get("events")
+    if type(events) is not list or not events:
+        return None
+    made = []
+    for event in events:
+        if type(event) is not dict or "recorded" in event:
+            return None
+        event_get = event.get
+        kind, status = event_get("type"), event_get("status")
+        if type(kind) is not str or kind not in _TYPES:
+            return None
+        if (status is None) != (kind != "sighting"):
+            return None  # a sighting without a status, or a status on another event
+        if status is not None and (type(status) is not str or status not in _STATUSES):
+            return None
+        date_text = event_get("date")
+        if type(date_text) is not str:
+            return None
+        try:
+            when = dates.parse(date_text)
+        except DateError:
+            return None
+        if when.earliest > today:
+            return None
+        sources = event_get("sources")
+        if type(sources) is not list or not sources:
+            return None
+        made_sources = []
+        for source in sources:
+            if type(source) is str:
+                if PLAIN_URL.match(source) is None:
+                    return None
+                made_sources.append(Source(source))
+            elif type(source) is dict and "archived" not in source and "published" not in source:
+                url = source.get("url")
+                if type(url) is not str or PLAIN_URL.match(url) is None:
+                    return None
+                made_sources.append(Source.from_json(source))
+            else:
+                return None
+        note = event_get("note")
+        made.append(
+            Event(kind, date_text, when, status, made_sources, note if type(note) is str else None)
+        )
+    return made
