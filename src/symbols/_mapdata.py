@@ -115,7 +115,8 @@ def region_removals(registry: Registry, day: date) -> dict[str, int]:
 
 
 def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any]:
-    kinds = sorted({m.kind for m in monuments}, key=lambda k: (_KIND_INDEX.get(k, 99), k))
+    kind_of = [m.kind for m in monuments]
+    kinds = sorted(set(kind_of), key=lambda k: (_KIND_INDEX.get(k, 99), k))
     kind_index = {kind: i for i, kind in enumerate(kinds)}
     positions: list[float] = []
     for m in monuments:
@@ -126,7 +127,7 @@ def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any
         "kinds": kinds,
         "n": len(monuments),
         "p": positions,
-        "k": [kind_index[m.kind] for m in monuments],
+        "k": [kind_index[kind] for kind in kind_of],
         "d": _all_details(registry, monuments),
         "bounds": _bounds(monuments),
     }

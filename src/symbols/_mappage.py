@@ -26,7 +26,6 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,9 @@ TILES_ATTRIBUTION = (
 COMPRESS_ABOVE = 1_000_000
 COMPRESS_LEVEL = 3  # of 9: a fifth of the JSON's size, at a tenth of level 9's time
 FRAME = "page-frame.html"
+#: the package's own files (plain files beside the modules: importlib.resources would cost
+#: every command a few milliseconds of imports to find them)
+ASSET_DIR = Path(__file__).parent / "assets"
 _SLOT = re.compile(r"@@(title|style|data|script)@@")
 
 
@@ -89,7 +91,7 @@ ASSETS: tuple[Asset, ...] = (
 
 @cache
 def _asset_text(name: str) -> str:
-    text = resources.files("symbols").joinpath("assets", name).read_text(encoding="utf-8")
+    text = (ASSET_DIR / name).read_text(encoding="utf-8")
     if re.search(r"</(script|style)|<!--", text, re.IGNORECASE):
         # the file is inlined in <script>/<style>: such a tag inside would end it early
         raise AssertionError(f"assets/{name} must not contain </script, </style or <!--")
@@ -150,7 +152,7 @@ def render_page(
 
 @cache
 def _frame() -> str:
-    return resources.files("symbols").joinpath("assets", FRAME).read_text(encoding="utf-8")
+    return (ASSET_DIR / FRAME).read_text(encoding="utf-8")
 
 
 def render_frame() -> str:
@@ -284,13 +286,13 @@ def _element_classes() -> Any:
 
 
 def _encode(payload: dict[str, Any], compress: bool | None) -> tuple[str, str | None]:
-    text = embed_json(payload)
+    data = orjson.dumps(payload)
     if compress is None:
-        compress = len(text) > COMPRESS_ABOVE
+        compress = len(data) > COMPRESS_ABOVE
     if not compress:
-        return text, None
+        return embed_json(payload), None
     # zlib, not gzip: gzip's header carries a timestamp, and the page must not change
-    packed = zlib.compress(orjson.dumps(payload), COMPRESS_LEVEL)
+    packed = zlib.compress(data, COMPRESS_LEVEL)
     return base64.b64encode(packed).decode("ascii"), "deflate-base64"
 
 
@@ -315,7 +317,7 @@ def _number(root: Any) -> None:
 
 def main() -> None:
     """Render the frame again into the package's assets (after changing it or Folium)."""
-    path = Path(str(resources.files("symbols").joinpath("assets", FRAME)))
+    path = ASSET_DIR / FRAME
     path.write_text(render_frame(), encoding="utf-8")
     print(f"wrote {path}")
 
