@@ -784,3 +784,31 @@ def test_period_function_is_period_of() -> None:
     ]
     for freq in reports.FREQS:
         assert [period_function(freq)(d) for d in days] == [period_of(d, freq) for d in days]
+
+
+def test_lists_are_by_date_whatever_the_registry_order(tmp_path: Path) -> None:
+    # entries are made in registry order and shown by date (symbols._markup): both must hold
+    registry = _registry(
+        tmp_path,
+        feature("c", [event("2012-03-04", "erected"), event("2023-05-06", "removed")]),
+        feature("a", [event("2011", "erected"), event("2022-01-02", "toppled")]),
+        feature("d", [event("2010-05-01", "erected"), event("2023-05-06", "removed")]),
+        feature("b", [event("2013-01-01", "erected"), event("2022~", "removed")]),
+        feature("e", [event("2009~", "erected"), event("2021-12-31", "removed")]),
+    )
+    built = reports.build_report(registry, freq="month")
+    md = reports.render(built, "md")
+    html = reports.render(built, "html")
+
+    def ids(text: str, start: str, end: str | None, pattern: str) -> list[str]:
+        part = text.split(start)[1]
+        part = part.split(end)[0] if end else part
+        return re.findall(pattern, part)
+
+    md_id, html_id = r"\*\* \(([a-e])\)", r"</strong> \(<code>([a-e])</code>\)"
+    assert ids(md, "## Removals", "## New memorials", md_id) == ["e", "a", "c", "d"]
+    assert ids(md, "## New memorials", "## Date known", md_id) == ["d", "c", "b"]
+    assert ids(md, "## Date known only roughly", None, md_id) == ["b", "e", "a"]
+    assert ids(html, "<h2>Removals</h2>", "<h2>New memorials", html_id) == ["e", "a", "c", "d"]
+    assert ids(html, "<h2>New memorials", "<h2>Date known", html_id) == ["d", "c", "b"]
+    assert ids(html, "<h2>Date known only roughly</h2>", None, html_id) == ["b", "e", "a"]

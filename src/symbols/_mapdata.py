@@ -184,9 +184,11 @@ def _details(m: Monument, region: str | None) -> list[Any]:
             ]
         )
     get = m.properties.get
-    texts = [get(key) for key in _TEXTS]
-    kk, ru, subject, place, precision, notes = (v if type(v) is str else None for v in texts)
-    return [m.id, m.name, kk, ru, subject, place, region, precision, notes, events]
+    name = get("name")
+    texts = [v if type(v) is str else None for v in map(get, _TEXTS)]
+    kk, ru, subject, place, precision, notes = texts
+    name = name if type(name) is str and name else m.id
+    return [m.id, name, kk, ru, subject, place, region, precision, notes, events]
 
 
 def _bounds(monuments: Iterable[Monument]) -> list[list[float]] | None:

@@ -3,10 +3,16 @@ written in, and its rendering: one escaping function per format, links only to h
 with the small text helpers they share (plurals, region names, chart file names).
 
 A document is a list of blocks: ``("h1"|"h2", text)`` ``("p", text)`` ``("ul", [text])``
-``("table", header, rows)`` ``("charts",)`` ``("entries", [Entry])``. Texts are plain (escaped
-when rendered); table rows are a label and numbers. Rendering both formats from one model keeps
-them saying the same things, and every registry text goes through the one escaping function of
-its format.
+``("table", header, rows)`` ``("charts",)`` ``("entries", [Entry])`` or
+``("entries", [Entry], order)``. Texts are plain (escaped when rendered); table rows are a label
+and numbers. Rendering both formats from one model keeps them saying the same things, and every
+registry text goes through the one escaping function of its format.
+
+An ``order`` lists the entries' positions in the order they are shown. A report makes its
+entries object by object in registry order and lists them by date: an object's texts and events
+lie together in memory in registry order, and going through 100,000 of them by date instead
+spends half the time waiting for memory. The renderers too go through the entries as they were
+made and put the lines in order at the end.
 """
 
 from __future__ import annotations
@@ -148,6 +154,13 @@ def _entries(entries: list[Entry], style: _EntryStyle) -> list[str]:
     return lines
 
 
+def _in_order(lines: list[str], block: Block) -> list[str]:
+    """An entries block's lines in the block's ``order``, if it has one."""
+    if len(block) < 3:
+        return lines
+    return [lines[position] for position in block[2]]
+
+
 # Markdown
 
 _MD_SPECIAL_CHARS = "\\`*_[]<>|&#~"
@@ -201,7 +214,7 @@ def markdown(doc: list[Block], chart_stem: str | None) -> str:
             out += [f"- {md_escape(item)}" for item in block[1]]
             out.append("")
         elif kind == "entries":
-            out += _entries(block[1], _MD_ENTRY)
+            out += _in_order(_entries(block[1], _MD_ENTRY), block)
             out.append("")
         elif kind == "table":
             header, rows = block[1], block[2]
@@ -284,7 +297,7 @@ def html(
         elif kind == "ul":
             out += ["<ul>", *(f"<li>{escape(item)}</li>" for item in block[1]), "</ul>"]
         elif kind == "entries":
-            out += ["<ul>", *_entries(block[1], _HTML_ENTRY), "</ul>"]
+            out += ["<ul>", *_in_order(_entries(block[1], _HTML_ENTRY), block), "</ul>"]
         elif kind == "table":
             header, rows = block[1], block[2]
             out.append("<table>")

@@ -55,6 +55,7 @@ class Occurrence(NamedTuple):
     monument: Monument
     transition: Transition
     period: int | None  # the period holding the whole range, else None (date known roughly)
+    position: int  # the object's position in the registry
 
 
 @dataclass
@@ -97,14 +98,16 @@ def occurrences(registry: Iterable[Monument], freq: str) -> list[Occurrence]:
     """Every object's removal and erection (by the timeline rules), in registry order."""
     found = []
     of = period_function(freq)
-    for monument in registry:
+    for position, monument in enumerate(registry):
         history = monument.history
         for what, change in (("removed", history.removal()), ("erected", history.erection())):
             if change is not None:
                 first = of(change.earliest)
                 period = first if first == of(change.latest) else None
                 found.append(
-                    Occurrence(change.earliest, change.latest, what, monument, change, period)
+                    Occurrence(
+                        change.earliest, change.latest, what, monument, change, period, position
+                    )
                 )
     return found
 
@@ -132,27 +135,26 @@ def build_report(
         raise ReportError(f"--since {since} is after --until {until}")
     low = period_of(since, freq) if since else None
     high = period_of(until, freq) if until else None
-    found = occurrences(registry.features, freq)
-
-    def selected(period: int) -> bool:
-        return (low is None or period >= low) and (high is None or period <= high)
-
-    counted = [o for o in found if o.period is not None and selected(o.period)]
-    counted.sort(key=itemgetter(0, 1))  # oldest first; ties stay in registry order
     window_start = period_start(low, freq) if low is not None else dates.MIN_DAY
     window_end = period_end(high, freq) if high is not None else dates.MAX_DAY
-    rough = [
-        o
-        for o in found
-        if o.period is None and o.earliest <= window_end and o.latest >= window_start
-    ]
+    counted: list[Occurrence] = []
+    rough: list[Occurrence] = []
+    tally: Counter[tuple[str, int]] = Counter()
+    for o in occurrences(registry.features, freq):  # one pass: there may be 100,000s
+        period = o.period
+        if period is None:
+            if o.earliest <= window_end and o.latest >= window_start:
+                rough.append(o)
+        elif (low is None or period >= low) and (high is None or period <= high):
+            counted.append(o)
+            tally[o.what, period] += 1
+    counted.sort(key=itemgetter(0, 1))  # oldest first; ties stay in registry order
     rough.sort(key=lambda o: (o.what == "erected", o.earliest, o.latest))
 
-    used = [o.period for o in counted if o.period is not None]
+    used = {period for _, period in tally}
     first = low if low is not None else min(used, default=high)
     last = high if high is not None else max(used, default=low)
     periods = list(range(first, last + 1)) if first is not None and last is not None else []
-    tally = Counter((o.what, o.period) for o in counted)
     report = Report(
         name=registry.path.name,
         objects=len(registry),
