@@ -118,6 +118,14 @@ VARIANTS: list[tuple[tuple[Any, ...], Any]] = [
     ((*E0, "sources"), [3]),
     ((*E0, "note"), 3),
     ((*E2, "date"), "1990"),  # removed before it was erected
+    ((*P, "events"), [event("2020", "erected"), event("2019-05", "damaged")]),
+    ((*P, "events"), [event("2019-05", "damaged"), event("2020", "erected")]),
+    ((*P, "events"), [event("2020", "erected"), event("2020-05", "removed")]),
+    (
+        (*P, "events"),
+        [event("2019", "renamed"), event("2020", "erected"), event("2019", "erected")],
+    ),
+    ((*P, "events"), [event("2019", "sighting", "removed"), event("2020", "sighting", "standing")]),
     ((*E2, "type"), "sighting"),
 ]
 

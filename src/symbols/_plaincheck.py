@@ -9,8 +9,8 @@ None as soon as anything is unusual, for the detailed checks to look at. It neve
 it only says "nothing to see here", so it may be stricter than the detailed checks, never
 looser (``tests/test_validate_plain.py`` holds it to that).
 
-What it does not cover, the validator still does for every feature: duplicate ids, the order
-of the events (``_check_history``) and the regions.
+What it does not cover, the validator still does: duplicate ids, the regions, and the
+agreement of sightings with the history before them (``_check_history``).
 """
 
 from __future__ import annotations
@@ -22,17 +22,20 @@ from . import dates
 from ._values import PLAIN_URL, REGION_CODE, SLUG
 from .errors import DateError
 from .registry import KINDS, PRECISIONS, Event, Source
-from .timeline import EVENT_TYPES, STATUSES
+from .timeline import EVENT_TYPES, NEEDS_EXISTENCE, STATUSES
 
 _KINDS = frozenset(KINDS)
 _PRECISIONS = frozenset(PRECISIONS)
 _TYPES = frozenset(EVENT_TYPES)
 _STATUSES = frozenset(STATUSES)
 _TEXTS = ("name", "subject", "place")
+_NEEDS_EXISTENCE = frozenset(NEEDS_EXISTENCE)
 
 
-def plain_events(raw: Any, today: date) -> list[Event] | None:
-    """``raw`` feature's events if nothing in the feature needs a message, else None."""
+def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
+    """``raw`` feature's events, and whether any is a sighting, if nothing in the feature needs
+    a message (sightings aside: whether they agree with what came before them is for the
+    history to tell), else None."""
     if type(raw) is not dict or raw.get("type") != "Feature":
         return None
     feature_id = raw.get("id")
@@ -71,6 +74,8 @@ def plain_events(raw: Any, today: date) -> list[Event] | None:
     if type(events) is not list or not events:
         return None
     made = []
+    built = ended = None  # the first erection's first day, the first removal's (etc.) last
+    sighted = False
     for event in events:
         if type(event) is not dict or "recorded" in event:
             return None
@@ -91,6 +96,14 @@ def plain_events(raw: Any, today: date) -> list[Event] | None:
             return None
         if when.earliest > today:
             return None
+        if kind == "erected":
+            if built is None or when.earliest < built:
+                built = when.earliest
+        elif kind in _NEEDS_EXISTENCE:
+            if ended is None or when.latest < ended:
+                ended = when.latest
+        elif kind == "sighting":
+            sighted = True
         sources = event_get("sources")
         if type(sources) is not list or not sources:
             return None
@@ -111,4 +124,6 @@ def plain_events(raw: Any, today: date) -> list[Event] | None:
         made.append(
             Event(kind, date_text, when, status, made_sources, note if type(note) is str else None)
         )
-    return made
+    if built is not None and ended is not None and ended < built:
+        return None  # gone before it was erected
+    return made, sighted

@@ -48,6 +48,8 @@ STATUSES: tuple[str, ...] = (
     "relocated",
     "renamed",
 )
+#: the events that only an object that exists can undergo
+NEEDS_EXISTENCE = ("damaged", "toppled", "removed", "relocated", "restored", "renamed")
 PRESENT = frozenset({"standing", "damaged"})
 GONE = frozenset({"toppled", "removed", "relocated", "renamed"})
 _CREATION_RANK = {"proposed": 0, "erected": 1}

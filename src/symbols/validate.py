@@ -29,7 +29,7 @@ from ._values import (
 )
 from .errors import DateError, Problem, RegistryError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry, read
-from .timeline import EVENT_TYPES, GONE, PRESENT, STATUSES
+from .timeline import EVENT_TYPES, GONE, NEEDS_EXISTENCE, PRESENT, STATUSES
 
 _GEOMETRY_DEPTH = {
     "Point": 0,
@@ -39,7 +39,6 @@ _GEOMETRY_DEPTH = {
     "Polygon": 2,
     "MultiPolygon": 3,
 }
-_NEEDS_EXISTENCE = ("damaged", "toppled", "removed", "relocated", "restored", "renamed")
 _KIND_SET = frozenset(KINDS)
 _PRECISION_SET = frozenset(PRECISIONS)
 _PLAIN_EVENT_TYPES = frozenset(EVENT_TYPES) - {"sighting"}  # known types that record no status
@@ -120,13 +119,12 @@ class _Checker:
     def feature(self, index: int, raw: Any, monument: Monument) -> None:
         base = ("features", index)
         self._feature_id = monument.id
-        events = plain_events(raw, self.today)
-        if events is not None and monument.id not in self._ids:
-            # nothing to report in its members: what is left is what spans them
+        plain = plain_events(raw, self.today)
+        if plain is not None and monument.id not in self._ids:
             self._ids[monument.id] = index
-            monument._events = events
-            if len(events) > 1:
-                dated = [(number, e.type, e.when) for number, e in enumerate(events)]
+            monument._events, sighted = plain
+            if sighted and len(monument._events) > 1:
+                dated = [(number, e.type, e.when) for number, e in enumerate(monument._events)]
                 self._check_history((*base, "properties"), dated, monument)  # type: ignore[arg-type]
             return
         if not isinstance(raw, dict):
@@ -319,7 +317,7 @@ class _Checker:
         if erected:
             first = min(erected, key=lambda when: when.earliest)
             for i, kind, when in dated:
-                if kind in _NEEDS_EXISTENCE and when.latest < first.earliest:
+                if kind in NEEDS_EXISTENCE and when.latest < first.earliest:
                     self.error(
                         (*path, "events", i, "date"),
                         f"impossible history: {kind} on {when.text} "
