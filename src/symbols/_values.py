@@ -5,7 +5,6 @@ Each ``*_problem`` function returns what is wrong as a message fragment, or None
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from typing import Any
@@ -84,6 +83,8 @@ def url_problem(url: Any) -> str | None:
 
 
 def suggest(value: str, allowed) -> str:  # type: ignore[no-untyped-def]
+    import difflib  # only when something is misspelt
+
     close = difflib.get_close_matches(value.lower(), list(allowed), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from . import dates
-from ._jsonspans import scan
 from ._plaincheck import plain_events
 from ._values import (
     REGION_CODE,
@@ -388,6 +387,8 @@ class _Checker:
     def located(self, registry: Registry) -> list[Problem]:
         if not self.findings:
             return []
+        from ._jsonspans import scan  # only when there is something to locate
+
         try:
             spans = scan(registry.text)
         except ValueError:
