@@ -371,23 +371,19 @@ def load(path: Path | str, strict: bool = False) -> Registry:
 
 
 def monument_from_json(feature: Any, position: int) -> Monument:
-    if not isinstance(feature, dict):
+    # called for every feature: the common case (text id, properties, a Point) checked cheaply
+    if type(feature) is not dict:
         return Monument(f"#{position + 1}", {}, None)
-    feature_id = feature.get("id")
-    properties = feature.get("properties")
-    if not isinstance(properties, dict):
+    get = feature.get
+    feature_id, properties, geometry = get("id"), get("properties"), get("geometry")
+    if type(properties) is not dict:
         properties = {}
-    if not isinstance(feature_id, (str, int)) or isinstance(feature_id, bool):
-        feature_id = f"#{position + 1}"
-    geometry = feature.get("geometry")
+    if type(feature_id) is not str:
+        feature_id = str(feature_id) if type(feature_id) is int else f"#{position + 1}"
+    if type(geometry) is not dict:
+        return Monument(feature_id, properties, None)
     lon, lat = representative_point(geometry)
-    return Monument(
-        id=str(feature_id),
-        properties=properties,
-        geometry=geometry if isinstance(geometry, dict) else None,
-        lon=lon,
-        lat=lat,
-    )
+    return Monument(feature_id, properties, geometry, lon, lat)
 
 
 def representative_point(geometry: Any) -> tuple[float | None, float | None]:
