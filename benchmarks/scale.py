@@ -1,6 +1,6 @@
 """Scale benchmarks (issue 6): synthetic registries of 1k, 10k and 100k objects, every step timed.
 
-    .venv/bin/python benchmarks/scale.py                 # 1k, 10k, 100k (about 3 minutes)
+    .venv/bin/python benchmarks/scale.py                 # 1k, 10k, 100k (about 2 minutes)
     .venv/bin/python benchmarks/scale.py --quick         # 1k and 10k only
     .venv/bin/python benchmarks/scale.py --sizes 1000,50000 --repeat 5
 
