@@ -274,7 +274,7 @@ def test_gazetteer_file_is_kazakhstan_only_with_regions_from_the_polygons():
     assert centres["KZ-33"] == "Taldykorgan" and centres["KZ-62"] == "Zhezqazghan"
 
 
-# --- the grid index (geo/kz_regions.index.json) against shapely ---------------------------------
+# --- the grid index (geo/kz_regions.index.bin) against shapely ---------------------------------
 
 
 def test_index_is_built_from_the_current_region_file():
@@ -335,7 +335,7 @@ def test_index_answers_without_numpy_or_shapely():
 
 
 def test_stale_index_is_not_used(tmp_path):
-    for name in ("kz_regions.geojson", "kz_regions.index.json", "kz_regions.simplified.json"):
+    for name in ("kz_regions.geojson", "kz_regions.index.bin", "kz_regions.simplified.json"):
         (tmp_path / name).write_bytes((geo.GEO_DIR / name).read_bytes())
     with (tmp_path / "kz_regions.geojson").open("ab") as stream:
         stream.write(b"\n")  # the same regions, another file: the index no longer matches it
@@ -344,3 +344,12 @@ def test_stale_index_is_not_used(tmp_path):
         "print(g.regions_at([76.9115], [43.25249]))"
     )
     assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True True\n['KZ-75']\n"
+
+
+def test_damaged_index_is_not_used(tmp_path):
+    for name in ("kz_regions.geojson", "kz_regions.index.bin", "kz_regions.simplified.json"):
+        (tmp_path / name).write_bytes((geo.GEO_DIR / name).read_bytes())
+    index = tmp_path / "kz_regions.index.bin"
+    index.write_bytes(index.read_bytes()[:-1000])  # the header intact, the vertices cut short
+    code = "import symbols.geo as g; print(g._index() is None, g.regions_at([76.9115], [43.25249]))"
+    assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True ['KZ-75']\n"

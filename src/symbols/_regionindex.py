@@ -6,7 +6,6 @@ Plumbing for :func:`symbols.geo.regions_at`; the grid file is built by
 
 from __future__ import annotations
 
-import base64
 import sys
 from array import array
 from bisect import bisect_left
@@ -17,7 +16,7 @@ _OUTSIDE, _MIXED, _FULL = 255, 254, -1
 
 
 class RegionIndex:
-    """The grid of geo/kz_regions.index.json (its layout is described in the script that builds
+    """The grid of geo/kz_regions.index.bin (its layout is described in the script that builds
     it). A point's cell is found exactly (cells are 1/32 degree); a cell wholly inside one region
     or outside all answers at once. In a cell that region borders cross, a point is on a
     region's boundary (inside: polygons are closed) or inside it by the parity of the region's
@@ -26,22 +25,33 @@ class RegionIndex:
     the ray passes. Orientation tests are exact (rational arithmetic where floating point cannot
     decide), so the answer is shapely's own."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, header: dict[str, Any], body: memoryview) -> None:
+        """``header``: the index file's first line, parsed; ``body``: the bytes after it. A
+        damaged file raises ValueError."""
         import zlib
 
-        self.codes: list[str] = data["codes"]
-        self.x0, self.y0 = (float(v) for v in data["origin"])
-        self.scale = float(data["cells_per_degree"])
-        self.nx, self.ny = data["size"]
-        self.grid = zlib.decompress(base64.b64decode(data["grid"]))
+        def part(name: str) -> memoryview:
+            offset, length = header["arrays"][name]
+            if offset + length > len(body):
+                raise ValueError(f"index file too short for its {name}")
+            return body[offset : offset + length]
+
+        self.codes: list[str] = header["codes"]
+        self.x0, self.y0 = (float(v) for v in header["origin"])
+        self.scale = float(header["cells_per_degree"])
+        self.nx, self.ny = header["size"]
+        try:
+            self.grid = zlib.decompress(part("grid"))
+        except zlib.error as error:
+            raise ValueError(f"index grid unreadable: {error}") from None
         if len(self.grid) != self.nx * self.ny:
             raise ValueError("index grid has the wrong size")
-        self.mixed_cells: list[int] = data["mixed_cells"]
-        self.mixed_at: list[int] = data["mixed_at"]
-        self.mixed_data = _little_endian("i", data["mixed_data"])
-        flat = _little_endian("d", data["vertices"])
-        self.vertices = flat  # x, y of every region's vertices, the regions' from vertex_start
-        self.vertex_start: list[int] = data["vertex_start"]
+        self.mixed_cells = _little_endian("i", part("mixed_cells"))
+        self.mixed_at = _little_endian("i", part("mixed_at"))
+        self.mixed_data = _little_endian("i", part("mixed_data"))
+        # x, y of every region's vertices, the regions' from vertex_start
+        self.vertices = _little_endian("d", part("vertices"))
+        self.vertex_start: list[int] = header["vertex_start"]
 
     def _entries(self, cell: int) -> Iterator[tuple[int, list[int] | int]]:
         """A mixed cell's regions in code order, each with its edges, or _FULL."""
@@ -118,9 +128,9 @@ class RegionIndex:
         return odd != (status == _FULL)
 
 
-def _little_endian(typecode: str, text: str) -> array:
+def _little_endian(typecode: str, data: memoryview) -> array:
     values = array(typecode)
-    values.frombytes(base64.b64decode(text))
+    values.frombytes(data)
     if sys.byteorder != "little":
         values.byteswap()
     return values

@@ -3,7 +3,7 @@
 The data live in the repository's ``geo/`` folder (provenance and licences in geo/README.md);
 the environment variable SYMBOLS_GEO_DIR points to another copy. Shapely is imported only inside
 the functions that need polygons, so importing this module stays cheap; :func:`regions_at` needs
-neither while ``geo/kz_regions.index.json`` (built by ``geo/build_region_index.py``) matches the
+neither while ``geo/kz_regions.index.bin`` (built by ``geo/build_region_index.py``) matches the
 region file, and answers exactly as shapely does.
 """
 
@@ -27,7 +27,7 @@ from symbols.errors import PlaceError
 GEO_DIR = Path(os.environ.get("SYMBOLS_GEO_DIR") or Path(__file__).resolve().parents[2] / "geo")
 REGIONS_FILE = GEO_DIR / "kz_regions.geojson"
 GAZETTEER_FILE = GEO_DIR / "kz_gazetteer.tsv"
-INDEX_FILE = GEO_DIR / "kz_regions.index.json"
+INDEX_FILE = GEO_DIR / "kz_regions.index.bin"
 SIMPLIFIED_FILE = GEO_DIR / "kz_regions.simplified.json"
 
 #: When several settlements share a name, the most populous one is taken only if it has at least
@@ -171,14 +171,36 @@ def _regions_at_shapely(lons: Sequence[float], lats: Sequence[float]) -> list[st
 
 
 @cache
+def _index_file() -> tuple[dict[str, Any], memoryview] | None:
+    """The grid index's header and the bytes after it, if it was built from the current region
+    file (its ``source_sha256``), else None."""
+    import orjson
+
+    try:
+        raw = INDEX_FILE.read_bytes()
+        end = raw.index(b"\n")
+        header = orjson.loads(raw[:end])
+    except (OSError, ValueError):  # (orjson.JSONDecodeError is a ValueError)
+        return None
+    if not isinstance(header, dict) or header.get("source_sha256") != _regions_sha256():
+        return None
+    return header, memoryview(raw)[end + 1 :]
+
+
 def _index_data() -> dict[str, Any] | None:
-    return _derived(INDEX_FILE)
+    found = _index_file()
+    return None if found is None else found[0]
 
 
 @cache
 def _index() -> RegionIndex | None:
-    data = _index_data()
-    return None if data is None else RegionIndex(data)
+    found = _index_file()
+    if found is None:
+        return None
+    try:
+        return RegionIndex(*found)
+    except (ValueError, KeyError, TypeError):  # a damaged file: shapely answers instead
+        return None
 
 
 # --- names -------------------------------------------------------------------------------------
