@@ -9,12 +9,9 @@ region file, and answers exactly as shapely does.
 
 from __future__ import annotations
 
-import csv
-import difflib
 import hashlib
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -273,21 +270,25 @@ _CYRILLIC = str.maketrans(
         "ҡ": "k",
     }
 )
-_FOLDS = [
-    (re.compile(a), b)
-    for a, b in [
-        (r"[^a-z0-9]", ""),
-        (r"dzh|zh|dj", "j"),
-        (r"kh|x", "h"),
-        (r"gh", "g"),
-        (r"q", "k"),
-        (r"ou", "u"),
-        (r"y", "i"),
-        (r"w", "v"),
-        (r"(?:^|(?<=[aeiou]))i(?=[aeiou])", ""),
-        (r"(.)\1+", r"\1"),
-    ]
-]
+#: (pattern, replacement) pairs that fold common spelling variants together
+_FOLDS: tuple[tuple[str, str], ...] = (
+    (r"[^a-z0-9]", ""),
+    (r"dzh|zh|dj", "j"),
+    (r"kh|x", "h"),
+    (r"gh", "g"),
+    (r"q", "k"),
+    (r"ou", "u"),
+    (r"y", "i"),
+    (r"w", "v"),
+    (r"(?:^|(?<=[aeiou]))i(?=[aeiou])", ""),
+    (r"(.)\1+", r"\1"),
+)
+
+
+@cache
+def _folds() -> list[tuple[re.Pattern[str], str]]:
+    # compiled when a name is first matched, not by every command that imports this module
+    return [(re.compile(pattern), replacement) for pattern, replacement in _FOLDS]
 
 
 def place_key(text: str) -> str:
@@ -295,15 +296,19 @@ def place_key(text: str) -> str:
     casefolded, diacritics and punctuation dropped, ё = е, Cyrillic transliterated, and common
     variants folded (q/k, gh/g, zh/j/dzh, kh/h, y/i, doubled letters). "Талдықорған",
     "Талдыкорган", "Taldyqorghan" and "Taldykorgan" all give "taldikorgan"."""
+    import unicodedata  # imported where names are matched: few commands do
+
     s = unicodedata.normalize("NFKD", text.casefold().translate(_LATIN_SPECIAL))
     s = "".join(c for c in s if not unicodedata.combining(c)).translate(_CYRILLIC)
-    for pattern, repl in _FOLDS:
+    for pattern, repl in _folds():
         s = pattern.sub(repl, s)
     return s
 
 
 @cache
 def _gazetteer() -> tuple[tuple[Place, tuple[str, ...]], ...]:
+    import csv
+
     rows = []
     with GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
         for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -415,6 +420,8 @@ def lookup_place(text: str, region: str | None = None) -> Place:
 
 def search_places(text: str, limit: int = 5) -> list[Place]:
     """Up to ``limit`` settlements whose names resemble ``text``, best first (for suggestions)."""
+    import difflib
+
     key = place_key(text)
     if not key or limit <= 0:
         return []
