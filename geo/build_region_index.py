@@ -1,7 +1,7 @@
 """Build the files that let ``symbols`` work with the regions without numpy or shapely at run time.
 
-Writes, from ``kz_regions.geojson`` (whose SHA-256 both files record; ``symbols.geo`` uses them
-only while it matches):
+Writes, from ``kz_regions.geojson`` (whose SHA-256 and CRC-32 both files record; ``symbols.geo``
+uses them only while the CRC-32 matches, which it computes without loading OpenSSL):
 
 - ``kz_regions.index.bin``: the regions' properties in code order (names, so that
   ``symbols.geo.regions`` need not parse the polygons) and a grid index for
@@ -161,6 +161,7 @@ def build_index(raw: bytes) -> bytes:
         "format": "symbols region index 2",
         "source": SOURCE.name,
         "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "source_crc32": zlib.crc32(raw),  # what symbols.geo checks, cheaply
         "built_by": "geo/build_region_index.py",
         "codes": codes,
         "properties": [f["properties"] for f in features],
@@ -192,6 +193,7 @@ def main() -> None:
     shapes = {
         "source": SOURCE.name,
         "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "source_crc32": zlib.crc32(raw),  # what symbols.geo checks, cheaply
         "built_by": "geo/build_region_index.py",
         "tolerance": _mapdata._REGION_TOLERANCE,
         "decimals": _mapdata._REGION_DECIMALS,

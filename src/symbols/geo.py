@@ -9,9 +9,9 @@ region file, and answers exactly as shapely does.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -72,22 +72,26 @@ def _regions_bytes() -> bytes:
 
 
 @cache
-def _regions_sha256() -> str:
-    return hashlib.sha256(_regions_bytes()).hexdigest()
+def _regions_crc32() -> int:
+    # The derived files also record the region file's SHA-256, which names it; checking that
+    # would load OpenSSL into every command that looks up a region (3 ms of a 60 ms command).
+    return zlib.crc32(_regions_bytes())
+
+
+def _built_from_current(header: Any) -> bool:
+    return isinstance(header, dict) and header.get("source_crc32") == _regions_crc32()
 
 
 def _derived(path: Path) -> dict[str, Any] | None:
     """A file built from the region file by geo/build_region_index.py, if it was built from
-    the current one (its ``source_sha256``), else None."""
+    the current one (its ``source_crc32``), else None."""
     import orjson
 
     try:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return None
-    if not isinstance(data, dict) or data.get("source_sha256") != _regions_sha256():
-        return None
-    return data
+    return data if _built_from_current(data) else None
 
 
 @cache
@@ -170,7 +174,7 @@ def _regions_at_shapely(lons: Sequence[float], lats: Sequence[float]) -> list[st
 @cache
 def _index_file() -> tuple[dict[str, Any], memoryview] | None:
     """The grid index's header and the bytes after it, if it was built from the current region
-    file (its ``source_sha256``), else None."""
+    file (its ``source_crc32``), else None."""
     import orjson
 
     try:
@@ -179,7 +183,7 @@ def _index_file() -> tuple[dict[str, Any], memoryview] | None:
         header = orjson.loads(raw[:end])
     except (OSError, ValueError):  # (orjson.JSONDecodeError is a ValueError)
         return None
-    if not isinstance(header, dict) or header.get("source_sha256") != _regions_sha256():
+    if not _built_from_current(header):
         return None
     return header, memoryview(raw)[end + 1 :]
 
