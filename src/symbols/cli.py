@@ -162,10 +162,10 @@ def report(  # type: ignore[no-untyped-def]
     listed as "date known only roughly". The report states its counting rules.
     """
     from . import reports
-    from .registry import load
+    from .registry import load, paused_collector
 
     fmt = fmt or (_REPORT_SUFFIXES.get(out.suffix.lower(), "md") if out else "md")
-    with reports.quick():
+    with paused_collector():
         loaded = load(registry or _default_registry())
         built = reports.build_report(
             loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
@@ -198,10 +198,9 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     """
     from .changes import changes as recorded_after
     from .changes import render_changes
-    from .registry import load
-    from .reports import quick
+    from .registry import load, paused_collector
 
-    with quick():
+    with paused_collector():
         loaded = load(registry or _default_registry())
         rows = recorded_after(loaded, since, until)
         _echo_text(render_changes(rows, fmt, since, loaded.regions))

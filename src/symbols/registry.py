@@ -317,18 +317,16 @@ def from_text(path: Path | str, text: str) -> Registry:
 
 
 @contextmanager
-def _collector_paused(size: int) -> Iterator[None]:
-    """Parse a big registry without the cyclic garbage collector, then freeze what was made.
+def paused_collector() -> Iterator[None]:
+    """Make objects without the cyclic garbage collector, then freeze what was made.
 
     A registry of 100,000 objects is millions of dicts, lists and strings, none in a reference
-    cycle (reference counting frees them). While they are made, the collector would traverse
-    them all again and again (most of an orjson parse's time), and afterwards every
-    full collection would traverse them once more: ``gc.freeze()`` moves them out of its way.
-    Small registries (most tests) are left to the collector as they are.
+    cycle (reference counting frees them), and so are the events, histories and reports made
+    from it. While they are made, the collector would traverse them all again and again (most
+    of an orjson parse's time), and afterwards every full collection would traverse them once
+    more, the last one as a command returns and frees them: ``gc.freeze()`` moves them out of
+    its way. Commands that read a whole registry run in this; so does parsing a big one.
     """
-    if size < PAUSE_COLLECTOR_ABOVE:
-        yield
-        return
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -337,6 +335,17 @@ def _collector_paused(size: int) -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """:func:`paused_collector` for a registry of ``size`` bytes or objects of at least
+    PAUSE_COLLECTOR_ABOVE; small registries (most tests) are left to the collector as they are."""
+    if size < PAUSE_COLLECTOR_ABOVE:
+        yield
+        return
+    with paused_collector():
+        yield
 
 
 def _registry(path: Path, data: Any, text: Callable[[], str]) -> Registry:

@@ -17,12 +17,10 @@ Markdown and HTML report says is built in :mod:`symbols._reportdoc` and rendered
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -34,7 +32,7 @@ from ._atomic import write_output
 from ._markup import chart_names, html, markdown, plural, region_names
 from ._periods import period_end, period_function, period_label, period_of, period_start
 from .errors import ReportError
-from .registry import Monument, Registry
+from .registry import Monument, Registry, paused_collector
 from .timeline import Transition
 
 FREQS: tuple[str, ...] = ("month", "quarter", "year")
@@ -331,7 +329,7 @@ def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
     from . import _reportdoc  # here, not at the top: it imports this module
 
     out_dir = Path(out_dir)
-    with quick():
+    with paused_collector():
         report = build_report(registry)
         charts = draw_charts(report)
         doc = _reportdoc.document(report)
@@ -349,19 +347,3 @@ def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
 def _write(files: dict[Path, bytes]) -> list[Path]:
     """Write each file whole (:func:`symbols._atomic.write_output`); return the paths."""
     return [write_output(path, data) for path, data in files.items()]
-
-
-@contextlib.contextmanager
-def quick() -> Iterator[None]:
-    """Pause the cyclic garbage collector: reading and counting 100,000 objects allocates
-    millions of acyclic ones, and repeated collections would triple the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # what was made is freed by reference counting as the command returns; frozen, the
-        # collector does not traverse it all once more first
-        gc.freeze()
-        if enabled:
-            gc.enable()
