@@ -184,6 +184,7 @@ def _entries(
     first_column = 2 if rough else 0
     spans: dict[tuple[date, date], str] = {}
     new = tuple.__new__
+    # the items' positions in registry order: entries are made in that order (symbols._markup)
     made = sorted(range(len(items)), key=[o.position for o in items].__getitem__)
     entries = []
     append = entries.append
