@@ -68,8 +68,24 @@ def test_errors_explain(text: str, fragment: str) -> None:
 
 
 def test_parse_rejects_non_text() -> None:
-    with pytest.raises(DateError):
-        dates.parse(2024)  # type: ignore[arg-type]
+    for value in (2024, ["2024"], {"date": "2024"}, None):  # lists and objects are not hashable
+        with pytest.raises(DateError, match="expected an EDTF date as text"):
+            dates.parse(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("0001-01-01~", "0001-01-01", "0001-01-02"),
+        ("0001-01~", "0001-01-01", "0001-02-28"),
+        ("9999-12~", "9999-11-01", "9999-12-31"),
+        ("9999-12-31~", "9999-12-30", "9999-12-31"),
+        ("0001~", "0001-01-01", "0002-12-31"),
+    ],
+)
+def test_approximate_dates_at_the_ends_of_the_calendar(text, earliest, latest) -> None:
+    found = dates.parse(text)
+    assert (found.earliest.isoformat(), found.latest.isoformat()) == (earliest, latest)
 
 
 def test_parse_day_for_command_line() -> None:

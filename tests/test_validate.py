@@ -350,10 +350,12 @@ def test_dates_of_the_wrong_json_type_are_located_errors(tmp_path: Path) -> None
             [
                 event("2016", "erected", recorded=["2024"]),
                 {**event("x", "toppled"), "date": {"y": 1}},
+                event("2017", "damaged", sources=[{"url": "https://a.org/", "published": [1]}]),
             ],
         ),
     )
     messages = [m.split(": ", 2)[2] for m in lines_of(path)]
-    assert len(messages) == 2
+    assert len(messages) == 3
     assert messages[0].startswith("events[0].recorded: ")
     assert messages[1].startswith("events[1].date: ")
+    assert messages[2] == "events[2].sources[0].published: expected an EDTF date as text, got list"

@@ -63,11 +63,17 @@ def today() -> date:
     return date.today()
 
 
-@lru_cache(maxsize=65536)
 def parse(text: str) -> DateRange:
-    """Parse EDTF ``text`` into a :class:`DateRange`; raise :class:`DateError` if it is not one."""
+    """Parse EDTF ``text`` into a :class:`DateRange`; raise :class:`DateError` if it is not one
+    (also when ``text`` is not a string: JSON may give a number, list or object)."""
     if not isinstance(text, str):
         raise DateError(f"expected an EDTF date as text, got {type(text).__name__}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str) -> DateRange:
+    # cached: a registry repeats its dates; only strings get here (a list is not hashable)
     stripped = text.strip()
     if stripped != text or not text:
         raise DateError(f"{text!r} is not an EDTF date (empty or surrounded by spaces)")
@@ -156,11 +162,12 @@ def _parse_single(text: str) -> tuple[date, date, bool, bool]:
 
 
 def _widen(earliest: date, latest: date, unit: str) -> tuple[date, date]:
+    """One ``unit`` more on each side, within the calendar (0001-01-01~ cannot start earlier)."""
+    before = earliest - timedelta(days=1) if earliest > MIN_DAY else MIN_DAY
+    after = latest + timedelta(days=1) if latest < MAX_DAY else MAX_DAY
     if unit == "day":
-        return max(MIN_DAY, earliest - timedelta(days=1)), min(MAX_DAY, latest + timedelta(days=1))
+        return before, after
     if unit == "month":
-        before = earliest - timedelta(days=1)
-        after = latest + timedelta(days=1)
         after_last = calendar.monthrange(after.year, after.month)[1]
         return before.replace(day=1), after.replace(day=after_last)
     return (

@@ -107,7 +107,7 @@ class Event:
         get = value.get
         date_text = get("date")
         try:
-            when = dates.parse(date_text) if isinstance(date_text, str) else None
+            when = dates.parse(date_text)
         except DateError:
             when = None
         return cls.from_members(
