@@ -103,3 +103,21 @@ def test_an_event_recorded_today_shows_in_the_correction_log(tmp_path: Path) -> 
     rows = [line for line in log.stdout.splitlines()[1:] if line]
     assert len(rows) == 1
     assert rows[0].startswith("2026-11-27,2026-11-27,recorded,taldy-statue,")
+
+
+def test_cli_repeated_source_keeps_its_own_title(tmp_path: Path) -> None:
+    path = write_style(tmp_path / "r.geojson", "hand")
+    result = run(
+        "sighting", "taldy-statue", "--date", "2025-03-02", "--status", "standing",
+        "--source", "https://e.org/1", "--title", "",
+        "--source", "https://e.org/1", "--title", "One",
+        "--source", "https://e.org/2", "--title", "Two",
+        "--source", "https://e.org/1", "--title", "Another one",
+        "--registry", str(path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    last = data_of(path.read_bytes())["features"][1]["properties"]["events"][-1]
+    assert last["sources"] == [  # each URL once, with the first title it was given
+        {"url": "https://e.org/1", "title": "One"},
+        {"url": "https://e.org/2", "title": "Two"},
+    ]

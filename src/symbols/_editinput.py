@@ -31,7 +31,8 @@ _SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 
 @dataclass(frozen=True)
 class NewEvent:
-    """An event to record. ``titles`` pair with ``sources`` in order (fewer titles is fine)."""
+    """An event to record. ``titles`` pair with ``sources`` in order (fewer titles is fine); a
+    repeated source is recorded once, with the first title given to it."""
 
     type: str
     date: str
@@ -258,9 +259,11 @@ def event_json(doc: Document, event: NewEvent) -> dict[str, Any]:
     unless they have titles or the file writes sources as objects."""
     layout = doc.layout
     as_objects = layout.prefers(SOURCE, "dict")
+    titles: dict[str, str | None] = {}  # each URL once, with the first title it was given
+    for n, url in enumerate(event.sources):
+        titles[url] = titles.get(url) or (event.titles[n] if n < len(event.titles) else None)
     sources: list[Any] = []
-    for n, url in enumerate(dict.fromkeys(event.sources)):
-        title = event.titles[n] if n < len(event.titles) else None
+    for url, title in titles.items():
         if title or as_objects:
             source = {"url": url, "title": title} if title else {"url": url}
             sources.append({k: source[k] for k in layout.order(SOURCE, list(source))})
