@@ -217,6 +217,26 @@ def test_standing_after_removal_suggests_restored(tmp_path: Path) -> None:
     )
 
 
+def test_an_undated_event_does_not_shift_the_events_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature(
+            "a",
+            [
+                event("not-a-date", "proposed"),
+                event("2022-01-05", "toppled"),
+                event("2023-05-01", "sighting", "standing"),
+            ],
+        ),
+    )
+    messages = [m.split(": ", 2)[2] for m in lines_of(path)]
+    assert messages[0].startswith("events[0].date: ")
+    assert messages[1] == (
+        "events[2].status: seen standing on 2023-05-01 after it was toppled (2022-01-05): "
+        "record a 'restored' event instead"
+    )
+
+
 def test_source_urls_must_be_http(tmp_path: Path) -> None:
     path = write(
         tmp_path / "r.geojson",

@@ -173,7 +173,12 @@ class Monument:
     @property
     def history(self) -> History:
         if self._history is None:
-            self._history = History([e for e in self.events if e.when is not None])
+            events = self.events
+            dated = [i for i, e in enumerate(events) if e.when is not None]
+            if len(dated) == len(events):
+                self._history = History(events)
+            else:  # (only in a registry with errors) changes keep their events' positions
+                self._history = History([events[i] for i in dated], dated)
         return self._history
 
 

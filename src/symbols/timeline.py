@@ -115,8 +115,13 @@ class History:
 
     __slots__ = ("changes",)
 
-    def __init__(self, events: Sequence[DatedEvent]) -> None:
-        self.changes: tuple[Change, ...] = _order(events)
+    def __init__(
+        self, events: Sequence[DatedEvent], positions: Sequence[int] | None = None
+    ) -> None:
+        """``positions``: each event's position in the object's list of events, which a
+        change's ``index`` gives (by default its position in ``events``; an object's events
+        without a valid date are left out of its history but still counted)."""
+        self.changes: tuple[Change, ...] = _order(events, positions or range(len(events)))
 
     def status_on(self, day: date) -> Status | None:
         """The object's status on ``day``, or None when it is not yet listed."""
@@ -189,18 +194,18 @@ def history(events: Sequence[DatedEvent]) -> History:
     return History(events)
 
 
-def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
+def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Change, ...]:
     # Runs for every object of the registry: one pass over the events, no work for sightings
     # or ordering where there is none to do.
     if len(events) == 1:  # the commonest history: nothing to narrow or order
         e = events[0]
         kind = e.type
         status = STATUS_OF_TYPE.get(kind) or e.status or ""
-        return (Change(0, kind, status, e.earliest, e.latest, e.doubtful, True),)
+        return (Change(positions[0], kind, status, e.earliest, e.latest, e.doubtful, True),)
     raw = []
     built = None  # the first erection's earliest day
     sightings = []
-    for i, e in enumerate(events):
+    for i, e in zip(positions, events, strict=True):
         kind = e.type
         earliest = e.earliest
         row = (i, kind, STATUS_OF_TYPE.get(kind) or e.status or "", earliest, e.latest, e.doubtful)
