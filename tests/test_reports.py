@@ -326,6 +326,16 @@ def test_by_region_is_a_long_table_zero_filled(tmp_path: Path) -> None:
     assert {r["region_name"] for r in rows} == {"Astana", "Jetisu Region", "Almaty"}
 
 
+def test_cli_csv_by_region_names_the_regions(tmp_path: Path) -> None:
+    registry = _grouped(tmp_path)
+    result = CliRunner().invoke(
+        cli, ["report", str(registry.path), "--format", "csv", "--by", "region"]
+    )
+    assert result.exit_code == 0, result.output
+    names = {row["region"]: row["region_name"] for row in _csv(result.output)}
+    assert names["KZ-71"] == "Astana" and names["KZ-33"] == "Jetisu Region"
+
+
 def test_by_kind_and_subject(tmp_path: Path) -> None:
     registry = _grouped(tmp_path)
     kind = _csv(

@@ -123,7 +123,8 @@ def build_report(
     ``since``/``until`` select whole periods: those that end on or after ``since`` and start on
     or before ``until``. Rows run from the first to the last period with a counted removal or
     erection, or from ``since``'s and to ``until``'s period when given, zero-filled. ``details``
-    False skips what only Markdown and HTML show (region names).
+    False skips the objects' regions, which only Markdown and HTML show (CSV: only ``--by
+    region``).
     """
     if freq not in FREQS:
         raise ReportError(f"unknown frequency {freq!r}; use one of {', '.join(FREQS)}")
@@ -171,7 +172,6 @@ def build_report(
     )
     if details or by == "region":
         report.regions = _regions(registry)
-    if details:
         report.region_names = region_names()
     if by is not None:
         key = _group_key(report, by)
