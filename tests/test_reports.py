@@ -822,3 +822,28 @@ def test_lists_are_by_date_whatever_the_registry_order(tmp_path: Path) -> None:
     assert ids(html, "<h2>Removals</h2>", "<h2>New memorials", html_id) == ["e", "a", "c", "d"]
     assert ids(html, "<h2>New memorials", "<h2>Date known", html_id) == ["d", "c", "b"]
     assert ids(html, "<h2>Date known only roughly</h2>", None, html_id) == ["b", "e", "a"]
+
+
+def test_changes_count_a_range_open_at_the_end_from_its_start(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2016", "erected", recorded="2022/..")]),
+        feature(
+            "b",
+            [
+                event(
+                    "2016",
+                    "erected",
+                    sources=[{"url": "https://a.org/", "published": "2023-05/.."}],
+                )
+            ],
+        ),
+        feature("c", [event("2016", "erected"), event("2024-02/..", "removed")]),
+    )
+    rows = changes.changes(load(path), since=date(2021, 1, 1))
+    assert [(r.monument.id, r.day) for r in rows] == [
+        ("a", date(2022, 1, 1)),
+        ("b", date(2023, 5, 1)),
+        ("c", date(2024, 2, 1)),
+    ]
+    assert changes.changes(load(path), since=date(2024, 6, 1)) == []

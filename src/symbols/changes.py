@@ -33,7 +33,8 @@ def changes(registry: Registry, since: date, until: date | None = None) -> list[
     """Events recorded after ``since`` (and on or before ``until``), oldest record first.
 
     An event's record date is its ``recorded`` field (EDTF) when present, else the latest
-    ``published`` date among its sources, else its own date; of a range, the last day counts.
+    ``published`` date among its sources, else its own date; of a range, the last day counts
+    (of a range open at the end, its first).
     """
     found = []
     for monument in registry.features:
@@ -57,12 +58,12 @@ def _recorded(registry: Registry, monument: Monument, index: int, raw, event) ->
             raise RegistryError(
                 Problem(str(registry.path), None, monument.id, field_name, str(error))
             ) from None
-        return Recorded(when.latest, text, "recorded", monument, index)
+        return Recorded(_last_day(when), text, "recorded", monument, index)
     published: list[tuple[date, str]] = []
     for source in event.sources:
         if source.published:
             try:
-                published.append((dates.parse(source.published).latest, source.published))
+                published.append((_last_day(dates.parse(source.published)), source.published))
             except SymbolsError:
                 continue
     if published:
@@ -70,7 +71,13 @@ def _recorded(registry: Registry, monument: Monument, index: int, raw, event) ->
         return Recorded(day, text, "published", monument, index)
     if event.when is None:
         return None
-    return Recorded(event.when.latest, event.date, "event date", monument, index)
+    return Recorded(_last_day(event.when), event.date, "event date", monument, index)
+
+
+def _last_day(when: dates.DateRange) -> date:
+    """The day a range counts as recorded on: its last, or its first when it has no end (an
+    open ``2022/..`` would otherwise be recorded in the year 9999, after every --since)."""
+    return when.latest if when.latest != dates.MAX_DAY else when.earliest
 
 
 def render_changes(
