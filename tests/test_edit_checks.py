@@ -70,6 +70,28 @@ def test_only_http_sources(registry: Path, url: str) -> None:
     assert "is not an http(s) URL" in sighting(registry, "plain", "2024", "standing", url)
 
 
+@pytest.mark.parametrize(
+    "url", ["https://x.org/a b", "https://x.org/a\tb", "https://x.org/a\nb", " https://x.org/a"]
+)
+def test_urls_with_whitespace_are_refused(registry: Path, url: str) -> None:
+    assert f"{url!r} has whitespace in it" in sighting(registry, "plain", "2024", "standing", url)
+
+
+def test_urls_with_whitespace_are_validation_errors(tmp_path: Path) -> None:
+    from symbols.validate import validate
+
+    spaced = "https://x.org/a b"
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2016-11-30", "erected", sources=[spaced, {"url": URL + "\t"}])]),
+    )
+    messages = [p.message for p in validate(path).problems if p.severity == "error"]
+    assert messages == [
+        f"{spaced!r} has whitespace in it (write a space as %20)",
+        f"{URL + chr(9)!r} has whitespace in it (write a space as %20)",
+    ]
+
+
 def test_standing_after_a_certain_removal_suggests_restored(registry: Path) -> None:
     line = sighting(registry, "gone", "2024-05-01", "standing")
     assert line == (

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?\Z")
 SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")  # what a feature id should look like
 REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")  # ISO 3166-2
+_WHITESPACE = re.compile(r"\s")  # anywhere in a URL, even around it: the file keeps it as given
 
 
 def good_point(geometry: dict) -> bool:
@@ -79,6 +80,8 @@ def url_problem(url: Any) -> str | None:
         return f"{url!r} is not an http(s) URL"
     if not parts.netloc:
         return f"{url!r} has no host"
+    if _WHITESPACE.search(url):
+        return f"{url!r} has whitespace in it (write a space as %20)"
     return None
 
 
