@@ -369,3 +369,20 @@ def test_file_mode_and_symlink_survive(tmp_path: Path) -> None:
     assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o640
     assert '"sighting"' in real.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.geojson", "real.geojson"]
+
+
+def test_recorded_is_the_day_the_edit_was_checked_against(tmp_path: Path) -> None:
+    from datetime import date
+
+    path = write_style(tmp_path / "r.geojson", "hand")
+    day = date(2025, 2, 3)  # not $SYMBOLS_TODAY
+    edit.add_sighting(
+        path, "taldy-statue", date="2025-01", status="standing", sources=["https://e.org/s"],
+        today=day,
+    )  # fmt: skip
+    first = edit.NewEvent("erected", "2020", ["https://e.org/e"])
+    edit.add_object(path, "new-bust", name="N", kind="bust", subject="S", place="Kegen",
+                    event=first, today=day)  # fmt: skip
+    features = data_of(path.read_bytes())["features"]
+    assert features[1]["properties"]["events"][-1]["recorded"] == "2025-02-03"
+    assert features[-1]["properties"]["events"][0]["recorded"] == "2025-02-03"

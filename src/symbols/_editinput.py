@@ -254,9 +254,10 @@ def refuse_duplicate(feature_id: str, monument: Monument, new: Event) -> None:
             )
 
 
-def event_json(doc: Document, event: NewEvent) -> dict[str, Any]:
+def event_json(doc: Document, event: NewEvent, today: date) -> dict[str, Any]:
     """The event as the file would write it: keys in the file's order; sources as plain URLs
-    unless they have titles or the file writes sources as objects."""
+    unless they have titles or the file writes sources as objects; ``recorded`` on ``today``
+    (the day the edit is checked against)."""
     layout = doc.layout
     as_objects = layout.prefers(SOURCE, "dict")
     titles: dict[str, str | None] = {}  # each URL once, with the first title it was given
@@ -275,7 +276,7 @@ def event_json(doc: Document, event: NewEvent) -> dict[str, Any]:
         "status": event.status,
         "sources": sources,
         "note": event.note,
-        "recorded": dates.today().isoformat(),
+        "recorded": today.isoformat(),
     }
     present = [k for k in EVENT_KEYS if values[k] is not None]
     return {k: values[k] for k in layout.order(EVENT, present)}

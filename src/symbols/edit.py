@@ -140,7 +140,7 @@ def add_event(
         if problem:
             raise EditError(f"refused: {feature_id}: {problem}; nothing was written")
         doc = doc_for(("features", index))
-        rendered = event_json(doc, event)
+        rendered = event_json(doc, event, day)
         base = ("features", index, "properties")
         if events is None:
             splice = doc.add_member(base, "events", [rendered])
@@ -244,7 +244,7 @@ def add_object(
             raise EditError(f"id {feature_id!r} is taken by feature #{taken[0] + 1} ({other.name})")
         doc = doc_for(None)
         layout = doc.layout
-        properties = dict(values, events=[event_json(doc, event)] if event else [])
+        properties = dict(values, events=[event_json(doc, event, day)] if event else [])
         point = {"type": "Point", "coordinates": [location.lon, location.lat]}
         feature = {"type": "Feature", "id": feature_id, "geometry": point, "properties": properties}
         feature["geometry"] = {
