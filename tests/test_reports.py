@@ -711,6 +711,16 @@ def test_objects_abroad_are_grouped_by_country_not_unknown(tmp_path: Path) -> No
     assert "| JO (country) | 1 | 0 | 0 | 0 |" in text
     assert "(astana), Astana · statue" in text  # the place is not repeated as its region
     assert "(amman), Amman, JO · statue" in text
+    # the status list and the changes say the same of where each object is
+    rows = CliRunner().invoke(cli, ["status", str(registry.path), "--format", "csv"]).output
+    assert {r["id"]: r["region"] for r in _csv(rows)} == {"amman": "JO", "astana": "KZ-71"}
+    listed = changes.render_changes(
+        changes.changes(registry, date(2000, 1, 1)),
+        "csv",
+        date(2000, 1, 1),
+        registry.regions_or_countries,
+    )
+    assert {r["id"]: r["region"] for r in _csv(listed)} == {"amman": "JO", "astana": "KZ-71"}
 
 
 def test_chart_ticks_fall_on_round_periods() -> None:

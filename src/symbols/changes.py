@@ -83,7 +83,8 @@ def _last_day(when: dates.DateRange) -> date:
 def render_changes(
     rows: list[Recorded], fmt: str, since: date, regions: dict[str, str | None]
 ) -> str:
-    """The recorded events as a Markdown list or CSV."""
+    """The recorded events as a Markdown list or CSV; ``regions``: each object's region, or
+    country abroad (``Registry.regions_or_countries``)."""
     if fmt == "csv":
         return _changes_csv(rows, regions)
     if fmt == "md":
@@ -134,7 +135,7 @@ def _changes_csv(rows: list[Recorded], regions: dict[str, str | None]) -> str:
                 m.id,
                 m.name,
                 m.prop("place") or "",
-                regions.get(m.id) or m.prop("country") or "",
+                regions.get(m.id) or "",
                 event.type,
                 event.date,
                 event.status or "",
@@ -152,7 +153,7 @@ def _changes_markdown(rows: list[Recorded], since: date, regions: dict[str, str 
     entries = []
     for rec in rows:
         m = rec.monument
-        place, region = m.prop("place"), regions.get(m.id) or m.prop("country")
+        place, region = m.prop("place"), regions.get(m.id)
         where = (
             f"{place}, {region}" if place and region and place != region else place or region or ""
         )

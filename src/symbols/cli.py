@@ -203,7 +203,7 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     with paused_collector():
         loaded = load(registry or _default_registry())
         rows = recorded_after(loaded, since, until)
-        _echo_text(render_changes(rows, fmt, since, loaded.regions))
+        _echo_text(render_changes(rows, fmt, since, loaded.regions_or_countries))
 
 
 def _service_url_option(name: str, variable: str, what: str):  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ class StatusRow:
 
 def status_rows(registry: Registry, day: date) -> list[StatusRow]:
     """One row per object listed on ``day`` (see :mod:`symbols.timeline`), in file order."""
-    regions = registry.regions
+    regions = registry.regions_or_countries
     return [
         StatusRow(
             id=monument.id,

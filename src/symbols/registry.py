@@ -215,6 +215,16 @@ class Registry:
         }
 
     @cached_property
+    def regions_or_countries(self) -> dict[str, str | None]:
+        """Each object's region; where it has none (a country whose regions are not known),
+        its country code (``JO``): what lists and reports show, so that objects abroad are not
+        lumped together as unknown."""
+        regions = self.regions
+        if all(regions.values()):
+            return regions
+        return {m.id: regions[m.id] or m.prop("country") for m in self.features}
+
+    @cached_property
     def located_regions(self) -> list[str | None]:
         """The region polygon each object's point falls in (``geo.regions_at``), in feature
         order; None without a point or outside every region. Computed once per registry: the

@@ -171,7 +171,7 @@ def build_report(
         rough=rough,
     )
     if details or by == "region":
-        report.regions = _regions(registry)
+        report.regions = registry.regions_or_countries
         report.region_names = region_names()
     if by is not None:
         key = _group_key(report, by)
@@ -185,19 +185,6 @@ def _group_key(report: Report, by: str) -> Callable[[Monument], str | None]:
     if by == "kind":
         return lambda m: m.kind
     return lambda m: m.prop("subject")
-
-
-def _regions(registry: Registry) -> dict[str, str | None]:
-    """Each object's region code; for a country whose regions are not known, its country
-    code (``JO``), so that objects abroad are not lumped together as unknown."""
-    result = dict(registry.regions)  # object id -> region code, in registry order
-    missing = {ident for ident, code in result.items() if not code}
-    if missing:
-        for monument in registry.features:
-            if monument.id in missing:
-                country = monument.properties.get("country")
-                result[monument.id] = country if isinstance(country, str) and country else None
-    return result
 
 
 def groups(report: Report, key: Callable[[Occurrence], str | None]) -> list[GroupRow]:
