@@ -208,7 +208,7 @@ def test_refresh_archived_needs_archive(tmp_path: Path) -> None:
 
 def serve_wayback(server: HTTPServer, answers: dict[str, Any]) -> list[dict[str, list[str]]]:
     """The availability API: ``answers`` maps a path to a snapshot timestamp, None (no
-    snapshot) or "malformed"."""
+    snapshot), "malformed" or ``{"url": ...}`` (a snapshot at that URL)."""
     asked: list[dict[str, list[str]]] = []
 
     def handler(request: Request) -> Response:
@@ -219,7 +219,9 @@ def serve_wayback(server: HTTPServer, answers: dict[str, Any]) -> list[dict[str,
         if answer == "malformed":
             return Response('{"archived_snapshots": {', mimetype="application/json")
         snapshots = {}
-        if answer:
+        if isinstance(answer, dict):
+            snapshots["closest"] = {"status": "200", "available": True, **answer}
+        elif answer:
             snapshots["closest"] = {
                 "status": "200",
                 "available": True,
@@ -344,6 +346,36 @@ def test_archive_lookup_failures_are_said_and_not_written(
     events = json.loads(path.read_text())["features"][0]["properties"]["events"]
     assert "archived" not in events[0]["sources"][0]
     assert "archived" in events[0]["sources"][1]  # the others are written
+
+
+@pytest.mark.parametrize(
+    "snapshot", ["javascript:alert(1)", "https://web.archive.org/web/2020/a b", "//x.org/a"]
+)
+def test_archive_bad_snapshot_urls_are_failed_lookups(
+    server: HTTPServer, tmp_path: Path, snapshot: str
+) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": {"url": snapshot}, "/b": "20200101000000", "/missing": None})
+    path = archive_registry(tmp_path, server)
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 1
+    assert (
+        f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine answered a bad "
+        f"snapshot link: {snapshot!r} "
+    ) in result.stdout
+    assert "archive: 1 archived links written" in result.stderr
+    events = json.loads(path.read_text())["features"][0]["properties"]["events"]
+    assert "archived" not in events[0]["sources"][0]
+    assert events[0]["sources"][1]["archived"].startswith("https://web.archive.org/web/2020")
+    assert validate(path).ok
 
 
 def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> None:

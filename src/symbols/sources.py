@@ -41,6 +41,7 @@ from ._candidates import (
     surnames,
     to_feature,
 )
+from ._values import url_problem
 from .errors import NetworkError, SymbolsError
 from .registry import Registry, load
 
@@ -101,7 +102,8 @@ def wayback_snapshot(
 ) -> str | None:
     """The closest Wayback Machine snapshot of ``url`` (to ``published`` when given), or None.
 
-    Raises NetworkError when the service cannot be reached, ValueError on a bad answer."""
+    Raises NetworkError when the service cannot be reached, ValueError on a bad answer (a
+    snapshot link that is not a good http(s) URL too: that lookup failed, the others stand)."""
     params = {"url": url}
     day = _day(published)
     if day:
@@ -118,7 +120,11 @@ def wayback_snapshot(
     snapshot, status = closest.get("url"), str(closest.get("status", "200"))
     if not isinstance(snapshot, str) or not status.startswith("2"):
         return None
-    return re.sub(r"^http://web\.archive\.org/", "https://web.archive.org/", snapshot)
+    snapshot = re.sub(r"^http://web\.archive\.org/", "https://web.archive.org/", snapshot)
+    problem = url_problem(snapshot)
+    if problem:
+        raise ValueError(f"the Wayback Machine answered a bad snapshot link: {problem}")
+    return snapshot
 
 
 def _day(text: str | None) -> Any:
