@@ -353,3 +353,20 @@ def test_damaged_index_is_not_used(tmp_path):
     index.write_bytes(index.read_bytes()[:-1000])  # the header intact, the vertices cut short
     code = "import symbols.geo as g; print(g._index() is None, g.regions_at([76.9115], [43.25249]))"
     assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True ['KZ-75']\n"
+
+
+def test_missing_geo_data_is_one_line_not_a_traceback(tmp_path):
+    registry = Path(__file__).resolve().parents[1] / "data" / "monuments.geojson"
+    out = tmp_path / "map.html"
+    for command in (["validate", str(registry)], ["map", str(registry), "--out", str(out)]):
+        code = f"import sys, symbols.cli as c; sys.argv = ['symbols', *{command!r}]; c.main()"
+        src = str(Path(geo.__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": src, "SYMBOLS_GEO_DIR": str(tmp_path / "nowhere")}
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert run.returncode == 1
+        assert run.stderr == (
+            f"symbols: cannot read {tmp_path / 'nowhere' / 'kz_regions.geojson'}: No such file "
+            "or directory (the geo/ folder of the symbols repository; SYMBOLS_GEO_DIR names "
+            "another)\n"
+        )
+    assert not out.exists()

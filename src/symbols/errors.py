@@ -53,6 +53,10 @@ class PlaceError(SymbolsError):
     """A place name that the gazetteer cannot resolve to one settlement."""
 
 
+class GeoDataError(SymbolsError):
+    """The reference geography (regions, gazetteer) cannot be read."""
+
+
 class NetworkError(SymbolsError):
     """A remote service could not be reached or answered badly."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symbols._regionindex import RegionIndex
-from symbols.errors import PlaceError
+from symbols.errors import GeoDataError, PlaceError
 
 GEO_DIR = Path(os.environ.get("SYMBOLS_GEO_DIR") or Path(__file__).resolve().parents[2] / "geo")
 REGIONS_FILE = GEO_DIR / "kz_regions.geojson"
@@ -68,7 +68,17 @@ def country_of_region(code: str) -> str:
 
 @cache
 def _regions_bytes() -> bytes:
-    return REGIONS_FILE.read_bytes()
+    return _read_geo(REGIONS_FILE)
+
+
+def _read_geo(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise GeoDataError(
+            f"cannot read {path}: {error.strerror or error} (the geo/ folder of the symbols "
+            "repository; SYMBOLS_GEO_DIR names another)"
+        ) from None
 
 
 @cache
@@ -312,23 +322,24 @@ def place_key(text: str) -> str:
 @cache
 def _gazetteer() -> tuple[tuple[Place, tuple[str, ...]], ...]:
     import csv
+    import io
 
     rows = []
-    with GAZETTEER_FILE.open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            place = Place(
-                r["name"],
-                r["name_kk"] or None,
-                r["name_ru"] or None,
-                float(r["lon"]),
-                float(r["lat"]),
-                int(r["population"] or 0),
-                r["region"] or None,
-                int(r["geonameid"]),
-            )
-            alts = [a for a in r["alternates"].split("|") if a]
-            names = [n for n in (r["name"], r["name_kk"], r["name_ru"], *alts) if n]
-            rows.append((place, tuple(dict.fromkeys(names))))
+    text = io.StringIO(_read_geo(GAZETTEER_FILE).decode("utf-8"), newline="")
+    for r in csv.DictReader(text, delimiter="\t", quoting=csv.QUOTE_NONE):
+        place = Place(
+            r["name"],
+            r["name_kk"] or None,
+            r["name_ru"] or None,
+            float(r["lon"]),
+            float(r["lat"]),
+            int(r["population"] or 0),
+            r["region"] or None,
+            int(r["geonameid"]),
+        )
+        alts = [a for a in r["alternates"].split("|") if a]
+        names = [n for n in (r["name"], r["name_kk"], r["name_ru"], *alts) if n]
+        rows.append((place, tuple(dict.fromkeys(names))))
     return tuple(rows)
 
 
