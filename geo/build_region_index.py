@@ -33,6 +33,7 @@ Run from the repository root (needs shapely and numpy, the project's dependencie
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import zlib
 from pathlib import Path
@@ -44,6 +45,9 @@ from shapely.geometry import shape
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+# symbols.geo (which simplifies the layer below) must read the region file this script stamps
+# its files with, whatever SYMBOLS_GEO_DIR says
+os.environ["SYMBOLS_GEO_DIR"] = str(HERE)
 
 SOURCE = HERE / "kz_regions.geojson"
 INDEX = HERE / "kz_regions.index.bin"
@@ -51,6 +55,16 @@ SIMPLIFIED = HERE / "kz_regions.simplified.json"
 CELLS_PER_DEGREE = 32
 OUTSIDE, MIXED = 255, 254
 FULL = -1
+
+
+def provenance(raw: bytes) -> dict:
+    """What both files record of the region file they were built from."""
+    return {
+        "source": SOURCE.name,
+        "source_sha256": hashlib.sha256(raw).hexdigest(),
+        "source_crc32": zlib.crc32(raw),  # what symbols.geo checks, cheaply
+        "built_by": "geo/build_region_index.py",
+    }
 
 
 def rings(geometry: dict) -> list[list[list[float]]]:
@@ -159,10 +173,7 @@ def build_index(raw: bytes) -> bytes:
     }
     header = {
         "format": "symbols region index 2",
-        "source": SOURCE.name,
-        "source_sha256": hashlib.sha256(raw).hexdigest(),
-        "source_crc32": zlib.crc32(raw),  # what symbols.geo checks, cheaply
-        "built_by": "geo/build_region_index.py",
+        **provenance(raw),
         "codes": codes,
         "properties": [f["properties"] for f in features],
         "origin": [x0, y0],
@@ -191,10 +202,7 @@ def main() -> None:
     from symbols import _mapdata
 
     shapes = {
-        "source": SOURCE.name,
-        "source_sha256": hashlib.sha256(raw).hexdigest(),
-        "source_crc32": zlib.crc32(raw),  # what symbols.geo checks, cheaply
-        "built_by": "geo/build_region_index.py",
+        **provenance(raw),
         "tolerance": _mapdata._REGION_TOLERANCE,
         "decimals": _mapdata._REGION_DECIMALS,
         "features": list(_mapdata.simplify_region_shapes()),
