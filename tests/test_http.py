@@ -261,3 +261,48 @@ def test_endpoints_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYMBOLS_WAYBACK_URL", "http://127.0.0.1:9/wb")
     assert _http.endpoint("wayback") == "http://127.0.0.1:9/wb"
     assert _http.endpoint("wayback", "http://127.0.0.1:8/x") == "http://127.0.0.1:8/x"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "need"),
+    [
+        ("SYMBOLS_HTTP_RETRIES", "-1", "a whole number, 0 or more"),
+        ("SYMBOLS_HTTP_RETRIES", "1.5", "a whole number, 0 or more"),
+        ("SYMBOLS_HTTP_RETRIES", "many", "a whole number, 0 or more"),
+        ("SYMBOLS_HTTP_CONNECT_TIMEOUT", "-2", "a number of seconds above 0"),
+        ("SYMBOLS_HTTP_CONNECT_TIMEOUT", "0", "a number of seconds above 0"),
+        ("SYMBOLS_HTTP_CONNECT_TIMEOUT", "nan", "a number of seconds above 0"),
+        ("SYMBOLS_HTTP_BACKOFF", "-1", "a number of seconds, 0 or more"),
+        ("SYMBOLS_HTTP_RETRY_AFTER_MAX", "-1", "a number of seconds, 0 or more"),
+        ("SYMBOLS_HTTP_DELAY", "-0.5", "a number of seconds, 0 or more"),
+        ("SYMBOLS_HTTP_DELAY", "inf", "a number of seconds, 0 or more"),
+        ("SYMBOLS_CACHE_TTL", "-1", "a number of seconds, 0 or more"),
+    ],
+)
+def test_bad_settings_in_the_environment_are_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str, need: str
+) -> None:
+    from click.testing import CliRunner
+
+    from symbols.cli import cli
+
+    monkeypatch.setenv(variable, value)
+    message = f"${variable}={value!r}: give {need}"
+    with pytest.raises(SymbolsError) as raised:
+        _http.Settings.from_env()
+    assert str(raised.value) == message
+    registry = tmp_path / "r.geojson"
+    registry.write_text('{"type": "FeatureCollection", "features": []}\n')
+    result = CliRunner().invoke(cli, ["sources", "check", str(registry)])
+    assert (result.exit_code, result.stderr) == (1, f"symbols: {message}\n")
+
+
+def test_zero_retries_is_one_attempt(server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMBOLS_HTTP_RETRIES", "0")
+    monkeypatch.setenv("SYMBOLS_HTTP_CONNECT_TIMEOUT", "0.5")
+    settings = _http.Settings.from_env(delay=0.0)
+    assert (settings.retries, settings.connect_timeout) == (0, 0.5)
+    server.expect_request("/busy").respond_with_data("no", status=503)
+    with _http.Client(settings) as client:
+        assert client.request("GET", server.url_for("/busy")).status_code == 503
+    assert len(server.log) == 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import math
 import os
 import tempfile
 import threading
@@ -57,14 +58,34 @@ def endpoint(name: str, given: str | None = None) -> str:
     return given or os.environ.get(variable) or default
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_seconds(name: str, default: float, *, above_zero: bool = False) -> float:
+    """Seconds from the environment: finite, 0 or more (above 0 with ``above_zero``); a bad
+    value is a one-line SymbolsError naming the variable."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise SymbolsError(f"${name}={value!r} is not a number") from None
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (above_zero and number == 0):
+        need = "a number of seconds above 0" if above_zero else "a number of seconds, 0 or more"
+        raise SymbolsError(f"${name}={value!r}: give {need}")
+    return number
+
+
+def _env_count(name: str, default: int) -> int:
+    """A whole number, 0 or more, from the environment (a one-line SymbolsError if not)."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise SymbolsError(f"${name}={value!r}: give a whole number, 0 or more")
+    return number
 
 
 def _default_cache_dir() -> Path:
@@ -115,13 +136,15 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         settings = cls(
-            connect_timeout=_env_float("SYMBOLS_HTTP_CONNECT_TIMEOUT", cls.connect_timeout),
-            retries=int(_env_float("SYMBOLS_HTTP_RETRIES", cls.retries)),
-            backoff=_env_float("SYMBOLS_HTTP_BACKOFF", cls.backoff),
-            retry_after_max=_env_float("SYMBOLS_HTTP_RETRY_AFTER_MAX", cls.retry_after_max),
-            delay=_env_float("SYMBOLS_HTTP_DELAY", cls.delay),
+            connect_timeout=_env_seconds(
+                "SYMBOLS_HTTP_CONNECT_TIMEOUT", cls.connect_timeout, above_zero=True
+            ),
+            retries=_env_count("SYMBOLS_HTTP_RETRIES", cls.retries),
+            backoff=_env_seconds("SYMBOLS_HTTP_BACKOFF", cls.backoff),
+            retry_after_max=_env_seconds("SYMBOLS_HTTP_RETRY_AFTER_MAX", cls.retry_after_max),
+            delay=_env_seconds("SYMBOLS_HTTP_DELAY", cls.delay),
             cache=os.environ.get("SYMBOLS_NO_CACHE", "") in ("", "0"),
-            cache_ttl=_env_float("SYMBOLS_CACHE_TTL", cls.cache_ttl),
+            cache_ttl=_env_seconds("SYMBOLS_CACHE_TTL", cls.cache_ttl),
         )
         for key, value in overrides.items():
             if value is not None:
@@ -224,7 +247,7 @@ class Client:
         """
         s = self.settings
         kwargs.setdefault("timeout", (s.connect_timeout, timeout or s.timeout))
-        attempts = 1 + (s.retries if retries is None else retries)
+        attempts = 1 + max(0, s.retries if retries is None else retries)  # at least one
         for attempt in range(attempts):
             self._wait_turn(url)
             response = self.session.request(method, url, **kwargs)
