@@ -347,7 +347,7 @@ def run_discover(
 ) -> int:
     """``symbols discover``: write the review file and print what was found; exit status."""
     from . import _wikidata
-    from ._atomic import target, write_atomic
+    from ._atomic import target, write_output
 
     try:
         subject = _wikidata.check_qid(subject)
@@ -374,7 +374,7 @@ def run_discover(
     today = dates.today().isoformat()
     features = [to_feature(c, subject, label, country, today) for c in new]
     collection = {"type": "FeatureCollection", "features": features}
-    write_atomic(target(out), orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
+    write_output(out, orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
     for candidate, feature_id, reason in held:
         click.echo(f"held: {candidate.id} ({candidate.name}) is feature {feature_id}: {reason}")
     for candidate in new:
