@@ -233,7 +233,7 @@ def test_snapshot_dates(sample_path: Path) -> None:
     assert days == sorted(days)
     assert "2022-01-01" in days  # chosen
     assert "2022-01-04" in days  # the eve of the first removal dated to a day or month
-    year_ends = [s.day.year for s in chosen if s.label.startswith("end of")]
+    year_ends = [s.day.year for s in chosen if s.kind == "year end"]
     assert year_ends == [2010, 2011, 2012, 2014, 2016, 2017, 2019, 2022, 2023, 2024]
     with pytest.raises(DateError, match="after today"):
         maps.snapshots(loaded, date(2025, 6, 30), [date(2025, 7, 1)])

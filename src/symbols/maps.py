@@ -57,7 +57,13 @@ class Link:
 @dataclass(frozen=True)
 class Snapshot:
     day: date
-    label: str
+    kind: str  # "chosen" (--snapshot), "eve" (of the first dated removal) or "year end"
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year end":
+            return f"end of {self.day.year}"
+        return "eve of the first dated removal" if self.kind == "eve" else "chosen date"
 
     @property
     def filename(self) -> str:
@@ -117,7 +123,7 @@ def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> li
     for day in extra:
         if day > today:
             raise DateError(f"snapshot {day.isoformat()} is after today ({today.isoformat()})")
-        chosen[day] = "chosen date"
+        chosen[day] = "chosen"
     # a removal dated only to "sometime in these years" has no eve worth showing
     dated = [
         r.earliest
@@ -125,14 +131,14 @@ def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> li
         if (r := m.history.removal()) is not None and (r.latest - r.earliest).days <= _DATED
     ]
     if dated and (eve := min(dated) - timedelta(days=1)) < today:
-        chosen.setdefault(eve, "eve of the first dated removal")
+        chosen.setdefault(eve, "eve")
     years = sorted(
         {c.latest.year for m in registry.features for c in m.history.changes}
         & set(range(1, today.year))
     )
     for year in years[-MAX_YEAR_ENDS:]:
-        chosen.setdefault(date(year, 12, 31), f"end of {year}")
-    return [Snapshot(day, label) for day, label in sorted(chosen.items())]
+        chosen.setdefault(date(year, 12, 31), "year end")
+    return [Snapshot(day, kind) for day, kind in sorted(chosen.items())]
 
 
 def build(
@@ -144,9 +150,9 @@ def build(
     progress: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Write the map set into ``out_dir``: ``index.html`` (the map as of today, linking to the
-    rest), ``timeline.html``, ``map-YYYY-MM-DD.html`` snapshots and, when :mod:`symbols.reports`
-    provides ``write_reports``, the reports. Snapshot files of earlier builds that are no longer
-    chosen are removed. Returns the paths written, in order."""
+    rest), ``timeline.html``, ``map-YYYY-MM-DD.html`` snapshots and the reports. Snapshot files
+    of earlier builds that are no longer chosen are removed. Returns the paths written, in
+    order."""
     out = Path(out_dir)
     today = today or dates.today()
     chosen = snapshots(registry, today, extra_snapshots)
@@ -169,14 +175,16 @@ def build(
         links = [back, Link(f"{TIMELINE}#date={snapshot.day.isoformat()}", "Time slider")]
         page = map_html(registry, snapshot.day, links=links, assets=ASSETS)
         done(write_page(out / snapshot.filename, page))
-    reports = _write_reports(registry, out)
+    from .reports import write_reports
+
+    reports = write_reports(registry, out)
     for path in reports:
         done(path)
     links = [Link(TIMELINE, "Time slider: every date from the first event to today")]
     snapshot_links = [_snapshot_link(s) for s in chosen]
     links += [link for link in snapshot_links if link.group == "Snapshots"]
     links += [link for link in snapshot_links if link.group != "Snapshots"]
-    links += [Link(_relative(path, out), path.name, "Reports") for path in reports]
+    links += [Link(path.relative_to(out).as_posix(), path.name, "Reports") for path in reports]
     done(write_page(out / INDEX, map_html(registry, today, links=links, assets=ASSETS)))
     keep = {s.filename for s in chosen}
     for stale in sorted(out.glob("map-*.html")):
@@ -188,25 +196,10 @@ def build(
 
 def _snapshot_link(snapshot: Snapshot) -> Link:
     day = snapshot.day
-    if snapshot.label == f"end of {day.year}":
+    if snapshot.kind == "year end":
         return Link(snapshot.filename, str(day.year), "Year ends")
-    text = day.isoformat() if snapshot.label == "chosen date" else f"{day} ({snapshot.label})"
+    text = day.isoformat() if snapshot.kind == "chosen" else f"{day} ({snapshot.label})"
     return Link(snapshot.filename, text, "Snapshots")
-
-
-def _write_reports(registry: Registry, out: Path) -> list[Path]:
-    try:
-        from .reports import write_reports
-    except ImportError:
-        return []
-    return [Path(p) for p in write_reports(registry, out)]
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
