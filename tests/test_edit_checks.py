@@ -215,6 +215,32 @@ def test_new_object_checks(registry: Path) -> None:
     )
 
 
+def test_a_country_that_is_not_the_points_is_refused(registry: Path) -> None:
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01",
+                   "--precision", "site", "--country", "ZZ")  # fmt: skip
+    assert line == (
+        "symbols: country 'ZZ' does not match the point: it is in KZ-19 Almaty Region (KZ); "
+        "leave --country out to take KZ"
+    )
+    line = refused(registry, *ADD, "--place", "Taldykorgan", "--country", "uz")
+    assert "country 'UZ' does not match the point: it is in KZ-33 Jetisu Region (KZ)" in line
+
+
+def test_country_and_region_codes_may_be_lowercase(registry: Path) -> None:
+    result = CliRunner().invoke(
+        cli, [*ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01", "--precision",
+              "site", "--country", " kz", "--region", "kz-19", "--registry", str(registry)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    added = orjson.loads(registry.read_bytes())["features"][-1]["properties"]
+    assert (added["country"], added["region"]) == ("KZ", "KZ-19")
+    edit.add_object(registry, "b", name="B", kind="bust", subject="S", place="Kegen", country="kz")
+    assert orjson.loads(registry.read_bytes())["features"][-1]["properties"]["country"] == "KZ"
+    assert "is not an ISO 3166-1 alpha-2 code like KZ" in refused(
+        registry, *ADD[:2], "c", *ADD[3:], "--place", "Kegen", "--country", "KAZ"
+    )
+
+
 def test_new_object_with_everything(registry: Path) -> None:
     result = edit.add_object(
         registry,

@@ -68,10 +68,14 @@ def new_location(
         raise EditError("place: required (the settlement)")
     if (lon is None) != (lat is None):
         raise EditError("give both --lon and --lat, or neither (to look the place up)")
-    if region is not None and not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", region):
-        raise EditError(f"region {region!r} is not an ISO 3166-2 code like KZ-33")
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        raise EditError(f"country {country!r} is not an ISO 3166-1 alpha-2 code like KZ")
+    if region is not None:
+        given, region = region, region.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", region):
+            raise EditError(f"region {given!r} is not an ISO 3166-2 code like KZ-33")
+    if country is not None:
+        given, country = country, country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise EditError(f"country {given!r} is not an ISO 3166-1 alpha-2 code like KZ")
     notes: list[str] = []
     if lon is None or lat is None:
         if precision not in (None, "settlement"):
@@ -105,8 +109,14 @@ def new_location(
                 f"[{lat}, {lon}] is in {swapped}; give --lon (east) and --lat (north)"
             )
         notes.append(f"region: {_region_label(code)}, from the geometry")
-    if country is None and code is not None:
-        country = geo.country_of_region(code)
+    if code is not None:
+        derived = geo.country_of_region(code)
+        if country is not None and country != derived:
+            raise EditError(
+                f"country {country!r} does not match the point: it is in {_region_label(code)} "
+                f"({derived}); leave --country out to take {derived}"
+            )
+        country = derived
     return Location(place_name, lon, lat, precision, country, region, notes)
 
 

@@ -226,7 +226,8 @@ def add_object(
     them ``place`` is looked up in the gazetteer (:func:`symbols.geo.lookup_place`, any script
     or spelling; PlaceError listing candidates if unknown or ambiguous): the point is the
     settlement's centre, precision ``settlement``, ``place`` the gazetteer's name. ``country``
-    defaults to the country of the region the point lies in. ``region`` is stored only when
+    (either case) defaults to the country of the region the point lies in, and must be that
+    country when given and the region is known. ``region`` is stored only when
     given (it is otherwise derived from the geometry). ``names`` maps language codes to names
     (``{"kk": ...}`` becomes ``name:kk``). ``event``, if given, is the object's first event."""
     day = today or dates.today()
