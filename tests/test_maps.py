@@ -364,3 +364,27 @@ def test_bundled_registry_maps(tmp_path: Path) -> None:
         day = date.fromisoformat(when)
         data = data_block(maps.map_html(loaded, day))
         assert [d[0] for d in data["d"]] == [row.id for row in status_rows(loaded, day)]
+
+
+def test_a_build_computes_the_region_layer_and_each_popup_once(
+    sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from symbols import _mapdata
+
+    calls = {"layer": 0, "details": 0}
+    layer, details = _mapdata._region_layer, _mapdata._details
+
+    def count(name, function):  # type: ignore[no-untyped-def]
+        def counted(*args):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return function(*args)
+
+        return counted
+
+    monkeypatch.setattr(_mapdata, "_region_layer", count("layer", layer))
+    monkeypatch.setattr(_mapdata, "_details", count("details", details))
+    loaded = registry.load(sample_path)
+    written = maps.build(loaded, tmp_path / "site", today=date(2025, 1, 1))
+    pages = [p for p in written if p.suffix == ".html" and p.name != "report.html"]
+    assert len(pages) > 3
+    assert calls == {"layer": 1, "details": sum(1 for m in loaded.features if m.lon is not None)}

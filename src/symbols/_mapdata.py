@@ -225,7 +225,14 @@ def _regions(registry: Registry) -> dict[str, Any] | None:
     """Region names for popups and, where ``geo/`` has the polygons, the shaded region layer:
     each region's removal days (the page counts those on or before its date) and the class
     breaks, set by the most removals any region ever has, so that every page and every date of
-    one registry share one scale."""
+    one registry share one scale. Made once per registry: every page of a build shows it."""
+    memo = registry.memo
+    if "region layer" not in memo:
+        memo["region layer"] = _region_layer(registry)
+    return memo["region layer"]  # type: ignore[no-any-return]
+
+
+def _region_layer(registry: Registry) -> dict[str, Any] | None:
     from . import geo
 
     known = geo.regions()

@@ -101,9 +101,14 @@ def _asset_text(name: str) -> str:
 def embed_json(value: Any) -> str:
     """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` escaped so
     no text can close the element or open a comment, U+2028/2029 escaped for old parsers."""
-    text = orjson.dumps(value).decode("utf-8")
+    return _embeddable(orjson.dumps(value))
+
+
+def _embeddable(data: bytes) -> str:
+    """:func:`embed_json` of JSON already serialised."""
     return (
-        text.replace("<", "\\u003c")
+        data.decode("utf-8")
+        .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
         .replace("\u2028", "\\u2028")
@@ -290,7 +295,7 @@ def _encode(payload: dict[str, Any], compress: bool | None) -> tuple[str, str | 
     if compress is None:
         compress = len(data) > COMPRESS_ABOVE
     if not compress:
-        return embed_json(payload), None
+        return _embeddable(data), None
     # zlib, not gzip: gzip's header carries a timestamp, and the page must not change
     packed = zlib.compress(data, COMPRESS_LEVEL)
     return base64.b64encode(packed).decode("ascii"), "deflate-base64"
