@@ -104,12 +104,12 @@ def validate(registry: Path | None, strict: bool) -> None:
 def status(registry: Path | None, as_of, fmt: str) -> None:  # type: ignore[no-untyped-def]
     """List each object's status on a date (objects not yet known are left out)."""
     from . import listing
-    from .registry import load
+    from .registry import load, paused_collector
 
     day = as_of or dates.today()
-    loaded = load(registry or _default_registry())
-    rows = listing.status_rows(loaded, day)
-    click.echo(listing.render(rows, fmt, day), nl=False)
+    with paused_collector():
+        rows = listing.status_rows(load(registry or _default_registry()), day)
+    _echo_text(listing.render(rows, fmt, day))
 
 
 class _FirstDayType(_DayType):

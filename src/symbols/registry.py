@@ -243,8 +243,10 @@ class Registry:
         """For work that makes objects for every feature (events, histories): in a big registry
         (PAUSE_COLLECTOR_FEATURES or more), the collector paused and what was made frozen, as
         when the file was parsed (see :func:`_collector_paused`)."""
-        big = len(self.features) >= PAUSE_COLLECTOR_FEATURES
-        with _collector_paused(PAUSE_COLLECTOR_ABOVE if big else 0):
+        if len(self.features) < PAUSE_COLLECTOR_FEATURES:
+            yield
+            return
+        with paused_collector():
             yield
 
     def get(self, feature_id: str) -> Monument:
