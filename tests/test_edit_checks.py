@@ -210,9 +210,15 @@ def test_new_object_checks(registry: Path) -> None:
     assert "precision 'exact' needs --lon and --lat" in line
     line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22")
     assert "give both --lon and --lat" in line
-    assert "not like Q9259" in refused(
-        registry, *ADD, "--place", "Kegen", "--subject-wikidata", "9"
-    )
+    for qid in ("9", "Q1\u0662", "Q09"):
+        line = refused(registry, *ADD, "--place", "Kegen", "--subject-wikidata", qid)
+        assert line == f"symbols: subject wikidata id {qid!r} is not like Q9259"
+    line = refused(registry, *ADD, "--place", "Kegen", "--region", "KZ-1234")
+    assert line == "symbols: region 'KZ-1234' is not an ISO 3166-2 code like KZ-33"
+    edit.add_object(registry, "q-bust", name="B", kind="bust", subject="S", place="Kegen",
+                    subject_wikidata=" q9259")  # fmt: skip
+    added = orjson.loads(registry.read_bytes())["features"][-1]["properties"]
+    assert added["subject:wikidata"] == "Q9259"  # as discover takes it
 
 
 def test_a_country_that_is_not_the_points_is_refused(registry: Path) -> None:

@@ -802,13 +802,16 @@ def test_discover_library_checks_its_arguments(tmp_path: Path) -> None:
     path = discover_registry(tmp_path)
     with pytest.raises(SymbolsError, match="not a Wikidata item id"):
         sources.run_discover(path, "Nazarbayev")
+    with pytest.raises(SymbolsError, match="not a Wikidata item id"):
+        sources.run_discover(path, "Q1\u0662")  # only ASCII digits
     with pytest.raises(SymbolsError, match="ISO 3166-1"):
         sources.run_discover(path, "Q9259", country='KZ"]')
 
 
-def test_discover_rejects_bad_ids() -> None:
-    result = run("discover", "--subject-wikidata", "Nazarbayev")
-    assert result.exit_code == 2 and "not a Wikidata item id" in result.stderr
+@pytest.mark.parametrize("qid", ["Nazarbayev", "Q1\u0662", "Q\u00b2", "Q01", "Q"])
+def test_discover_rejects_bad_ids(qid: str) -> None:
+    result = run("discover", "--subject-wikidata", qid)
+    assert result.exit_code == 2 and f"{qid!r} is not a Wikidata item id" in result.stderr
     result = run("discover", "--subject-wikidata", "Q9259", "--country", "KAZ")
     assert result.exit_code == 2 and "ISO 3166-1" in result.stderr
 

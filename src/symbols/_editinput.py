@@ -14,7 +14,8 @@ from typing import Any
 
 from . import dates
 from ._jsonedit import Document
-from ._values import url_problem
+from ._values import REGION_CODE, SLUG, url_problem
+from ._wikidata import check_qid
 from .errors import DateError, EditError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry
 from .timeline import EVENT_TYPES, STATUSES
@@ -26,7 +27,6 @@ SOURCE = (*EVENT, "sources", "*")
 # "recorded": the day the event entered the registry, which `symbols changes` lists it by
 EVENT_KEYS = ["date", "type", "status", "sources", "note", "recorded"]
 _PHYSICAL = ("damaged", "toppled", "removed", "relocated")
-_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def new_location(
         raise EditError("give both --lon and --lat, or neither (to look the place up)")
     if region is not None:
         given, region = region, region.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", region):
+        if not REGION_CODE.fullmatch(region):
             raise EditError(f"region {given!r} is not an ISO 3166-2 code like KZ-33")
     if country is not None:
         given, country = country, country.strip().upper()
@@ -140,7 +140,7 @@ def object_properties(
     notes: str | None,
 ) -> dict[str, Any]:
     """The new object's properties in canonical order, after checking them."""
-    if not _SLUG.fullmatch(feature_id):
+    if not SLUG.fullmatch(feature_id):
         raise EditError(
             f"id {feature_id!r} is not a slug: use lowercase letters, digits and hyphens"
         )
@@ -151,8 +151,11 @@ def object_properties(
         close = difflib.get_close_matches(kind, KINDS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; one of {', '.join(KINDS)}"
         raise EditError(f"unknown kind {kind!r}{hint}")
-    if subject_wikidata is not None and not re.fullmatch(r"Q[1-9][0-9]*", subject_wikidata):
-        raise EditError(f"subject wikidata id {subject_wikidata!r} is not like Q9259")
+    if subject_wikidata is not None:
+        try:
+            subject_wikidata = check_qid(subject_wikidata)
+        except ValueError:
+            raise EditError(f"subject wikidata id {subject_wikidata!r} is not like Q9259") from None
     values: dict[str, Any] = {"name": name.strip()}
     for language, text in names.items():
         if text.strip():

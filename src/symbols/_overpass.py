@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
+from ._wikidata import is_qid
 
 NAME_KEYS = r"^(name|name:[a-z]{2,3}|old_name|alt_name|official_name)$"
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -147,4 +148,4 @@ def _first_qid(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     first = value.split(";", 1)[0].strip()
-    return first if re.fullmatch(r"Q[1-9]\d*", first) else None
+    return first if is_qid(first) else None

@@ -15,7 +15,7 @@ from ._candidates import Candidate
 RELATIONS = {"P180": "depicts", "P547": "commemorates", "P138": "named after"}
 LANGUAGES = ("en", "ru", "kk")
 _POINT = re.compile(r"Point\(\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s+(-?[\d.]+(?:[eE][-+]?\d+)?)\s*\)")
-_QID = re.compile(r"Q[1-9]\d*")
+_QID = re.compile(r"Q[1-9][0-9]*")  # ASCII digits only: it goes into queries
 
 #: English class labels (instance of, P31) to registry kinds, first match wins.
 KIND_WORDS: tuple[tuple[str, str], ...] = (
@@ -56,10 +56,16 @@ KIND_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+def is_qid(text: str) -> bool:
+    """Whether ``text`` is exactly a Wikidata item id (``Q9259``: no spaces, capital Q)."""
+    return _QID.fullmatch(text) is not None
+
+
 def check_qid(value: str) -> str:
-    """``value`` as a Wikidata item id (``Q9259``); ValueError when it is not one."""
+    """``value`` as a Wikidata item id (``Q9259``; spaces around and a small q are fine);
+    ValueError when it is not one."""
     text = value.strip().upper()
-    if not _QID.fullmatch(text):
+    if not is_qid(text):
         raise ValueError(f"{value!r} is not a Wikidata item id like Q9259")
     return text
 
@@ -118,7 +124,7 @@ def parse_items(answer: Any) -> list[Candidate]:
     for row in _bindings(answer):
         qid = _value(row, "item").rsplit("/", 1)[-1]
         point = _POINT.fullmatch(_value(row, "coord").strip())
-        if not _QID.fullmatch(qid) or not point:
+        if not is_qid(qid) or not point:
             continue
         if qid not in found:
             names = {f"name:{lang}": _value(row, f"name_{lang}") for lang in LANGUAGES}
@@ -177,4 +183,4 @@ def _value(row: dict[str, Any], key: str) -> str:
 def _label(row: dict[str, Any], key: str) -> str | None:
     """A label from the label service, or None when it only repeats the item id."""
     value = _value(row, key)
-    return None if not value or _QID.fullmatch(value) else value
+    return None if not value or is_qid(value) else value

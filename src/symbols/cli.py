@@ -300,10 +300,12 @@ def sources_check(  # type: ignore[no-untyped-def]
 
 
 def _subject_qid(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    text = value.strip().upper()
-    if not (text[:1] == "Q" and text[1:].isdigit() and text[1:2] != "0"):
-        raise click.BadParameter(f"{value!r} is not a Wikidata item id like Q9259")
-    return text
+    from ._wikidata import check_qid
+
+    try:
+        return check_qid(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _country_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
