@@ -378,6 +378,38 @@ def test_archive_bad_snapshot_urls_are_failed_lookups(
     assert validate(path).ok
 
 
+def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from symbols import _atomic
+
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    asked = serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": None})
+    path = archive_registry(tmp_path, server)
+    wayback = server.url_for("/wayback/available")
+    results: list[Any] = []
+    with _atomic.locked(_atomic.target(path)):  # another edit holds the registry
+        worker = threading.Thread(
+            target=lambda: results.append(
+                run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+            )
+        )
+        worker.start()
+        deadline = time.monotonic() + 20
+        while len(asked) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # now it waits for the lock
+    worker.join(30)
+    (result,) = results
+    assert result.exit_code == 0, result.output
+    assert (
+        f"symbols: waiting for another edit of the registry (process {os.getpid()})"
+    ) in result.stderr
+    assert "archive: 2 archived links written" in result.stderr
+
+
 def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> None:
     for name in ("/ok", "/b", "/c", "/copy", "/missing"):
         server.expect_request(name).respond_with_data("fine")

@@ -295,6 +295,7 @@ def sources_check(  # type: ignore[no-untyped-def]
         delay=delay,
         cache=not no_cache,
         wayback_url=wayback_url,
+        on_wait=_waiting,
     )
     sys.exit(code)
 

@@ -195,11 +195,13 @@ def run_check(
     cache: bool = True,
     wayback_url: str | None = None,
     settings: _http.Settings | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> int:
     """``symbols sources check``: print the report, maybe archive; return the exit status.
 
     ``settings`` (default: from the environment, with ``timeout``, ``delay`` and ``cache``)
-    tunes the HTTP client; ``dry_run`` looks snapshots up but writes nothing."""
+    tunes the HTTP client; ``dry_run`` looks snapshots up but writes nothing; ``on_wait`` is
+    told when writing the archived links waits for another edit (as in :mod:`symbols.edit`)."""
     registry = load(path)
     found = citations(registry)
     urls = [c.url for c in found]
@@ -238,9 +240,7 @@ def run_check(
             if updates:
                 from .edit import set_archived
 
-                written = set_archived(
-                    registry.path, updates, dry_run=dry_run, on_wait=_say_waiting
-                )
+                written = set_archived(registry.path, updates, dry_run=dry_run, on_wait=on_wait)
             done = "would be written (dry run)" if dry_run else "written"
             click.echo(f"archive: {written} archived links {done} to {registry.path}", err=True)
     click.echo(
@@ -250,10 +250,6 @@ def run_check(
         err=True,
     )
     return 1 if dead or failed else 0
-
-
-def _say_waiting(message: str) -> None:
-    click.echo(f"symbols: {message}", err=True)
 
 
 def _settings(timeout: float, delay: float | None, cache: bool) -> _http.Settings:
