@@ -67,15 +67,6 @@ def draw(
     return charts
 
 
-def preload() -> None:
-    """Import what :func:`draw` uses (for a process that draws later)."""
-    import matplotlib  # noqa: F401
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
-
-
 def _figure() -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

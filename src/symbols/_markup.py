@@ -268,13 +268,8 @@ _HTML_ENTRY = _EntryStyle(
 )
 
 
-def html(
-    doc: list[Block],
-    page_title: str,
-    charts: dict[str, bytes] | Callable[[], dict[str, bytes]] | None,
-) -> str:
-    """The document as one self-contained HTML page, ``charts`` (SVG) embedded: given, or a
-    function that gives them, called once the rest of the page is written."""
+def html(doc: list[Block], page_title: str, charts: dict[str, bytes] | None) -> str:
+    """The document as one self-contained HTML page, ``charts`` (SVG) embedded."""
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -287,7 +282,6 @@ def html(
         "</head>",
         "<body>",
     ]
-    figures = None  # where the charts go in out
     for block in doc:
         kind = block[0]
         if kind in ("h1", "h2"):
@@ -307,16 +301,11 @@ def html(
                 out.append(f"<tr><td>{escape(row[0])}</td>{cells}</tr>")
             out.append("</table>")
         elif kind == "charts" and charts is not None:
-            figures = len(out)
-            out.append("")  # filled in below
+            for chart, alt in _CHART_ALT.items():
+                data = base64.b64encode(charts[f"{chart}.svg"]).decode("ascii")
+                out.append(
+                    f'<figure><img alt="{escape(alt)}" '
+                    f'src="data:image/svg+xml;base64,{data}"></figure>'
+                )
     out += ["</body>", "</html>"]
-    if charts is not None and figures is not None:
-        svgs = charts() if callable(charts) else charts
-        lines = []
-        for chart, alt in _CHART_ALT.items():
-            data = base64.b64encode(svgs[f"{chart}.svg"]).decode("ascii")
-            lines.append(
-                f'<figure><img alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}"></figure>'
-            )
-        out[figures] = "\n".join(lines)
     return "\n".join(out) + "\n"

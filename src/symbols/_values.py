@@ -93,8 +93,5 @@ def suggest(value: str, allowed) -> str:  # type: ignore[no-untyped-def]
 
 
 def show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    if value is None:
-        return "null"
-    return repr(value)
+    """A JSON value as a message shows it: null for None, else its repr."""
+    return "null" if value is None else repr(value)

@@ -44,9 +44,6 @@ class DateRange:
     uncertain: bool = False
     approximate: bool = False
 
-    def contains(self, day: date) -> bool:
-        return self.earliest <= day <= self.latest
-
     @property
     def is_day(self) -> bool:
         return self.earliest == self.latest

@@ -9,7 +9,6 @@ uses the registry's contents calls.
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -446,8 +445,7 @@ def _is_position(value: Any) -> bool:
         isinstance(value, list)
         and len(value) in (2, 3)
         and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in value
+            isinstance(v, (int, float)) and not isinstance(v, bool) and isfinite(v) for v in value
         )
     )
 

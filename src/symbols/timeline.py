@@ -165,9 +165,6 @@ class History:
             result.append(Interval(day, None, status.status, status.certain))
         return result
 
-    def first_listed(self) -> date | None:
-        return min((c.latest for c in self.changes), default=None)
-
     def removal(self) -> Transition | None:
         """The object's first change from present (standing, damaged) to gone."""
         before: str | None = None
@@ -188,10 +185,6 @@ class History:
                 return Transition(change.earliest, change.latest, change, before, change.status)
             before = change.status
         return None
-
-
-def history(events: Sequence[DatedEvent]) -> History:
-    return History(events)
 
 
 def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Change, ...]:

@@ -188,10 +188,9 @@ class _Checker:
         region = properties.get("region")
         if region is not None and not (isinstance(region, str) and REGION_CODE.fullmatch(region)):
             self.error((*path, "region"), f"{show(region)} is not an ISO 3166-2 code like KZ-33")
-        for key in ("photo",):
-            url = properties.get(key)
-            if url is not None and url_problem(url):
-                self.error((*path, key), url_problem(url) or "")
+        photo = properties.get("photo")
+        if photo is not None and (problem := url_problem(photo)):
+            self.error((*path, "photo"), problem)
 
     def _check_choice(self, path: tuple, properties: dict, key: str, allowed: tuple) -> None:
         value = properties.get(key)
@@ -237,7 +236,7 @@ class _Checker:
             self._check_sources(at, sources)  # plain URLs (the common case) need no more
         recorded = get("recorded")
         if recorded is not None:
-            self._check_date((*at, "recorded"), recorded, key=None)
+            self._check_date(at, recorded, key="recorded")
         date_text = get("date")
         when = self._check_date(at, date_text)
         return Event.from_members(kind, date_text, when, status, sources, get("note"))
@@ -297,8 +296,9 @@ class _Checker:
                 problem = url_problem(source["url"])
                 if problem:
                     self.error((*where, "url"), problem)
-            if source.get("archived") is not None and url_problem(source["archived"]):
-                self.error((*where, "archived"), url_problem(source["archived"]) or "")
+            archived = source.get("archived")
+            if archived is not None and (problem := url_problem(archived)):
+                self.error((*where, "archived"), problem)
             published = source.get("published")
             if published is not None:
                 try:
