@@ -193,9 +193,6 @@ class Document:
     def span(self, path: Path) -> tuple[int, int]:
         return self.spans.values[path]
 
-    def line(self, path: Path) -> int:
-        return self.spans.line_of_offset(self.span(path)[0])
-
     def line_indent(self, offset: int) -> str:
         start = self.text.rfind("\n", 0, offset) + 1
         return _LINE_INDENT.match(self.text, start).group()  # type: ignore[union-attr]
