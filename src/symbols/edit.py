@@ -47,7 +47,7 @@ from ._editinput import (
 from ._jsonedit import Document, Splice, apply
 from ._values import url_problem
 from .errors import EditError, OutputError, Problem
-from .registry import Registry, from_text, read_text
+from .registry import Registry, decode, from_text, read_bytes, read_text
 from .validate import check
 
 __all__ = ["EditResult", "NewEvent", "add_event", "add_object", "add_sighting", "set_archived"]
@@ -290,9 +290,8 @@ def _edit(
         read_text(path)  # raises the usual located error: file not found, a directory, ...
     lock = contextlib.nullcontext() if dry_run else _atomic.locked(path, on_wait=on_wait)
     with lock:
-        text = read_text(path)
-        with open(path, "rb") as handle:
-            bom = handle.read(3) == BOM.encode()
+        raw = read_bytes(path)
+        text, bom = decode(path, raw), raw.startswith(BOM.encode())
         before = from_text(shown, text)
         data = before.data
 
