@@ -298,3 +298,33 @@ def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
     with pytest.raises(EditError, match=r"almaty-bust: no source events\[0\].sources\[5\]"):
         edit.set_archived(path, [("almaty-bust", 0, 5, "https://web.archive.org/x")])
     assert edit.set_archived(path, [], dry_run=True) == 0
+
+
+def test_set_archived_finds_the_ids_once_per_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = 300
+    features = [
+        feature(f"bust-{n}", [event("2016", "erected", sources=[f"https://e.org/{n}"])])
+        for n in range(count)
+    ]
+    path = write(tmp_path / "r.geojson", *features)
+    searches = []
+    real = edit.feature_index
+    monkeypatch.setattr(edit, "feature_index", lambda *a: searches.append(a) or real(*a))
+    updates = [(f"bust-{n}", 0, 0, f"https://web.archive.org/web/2020/{n}") for n in range(count)]
+    assert edit.set_archived(path, updates) == count
+    assert len(searches) <= 1  # not one search of every feature per update
+    data = orjson.loads(path.read_bytes())["features"]
+    assert data[123]["properties"]["events"][0]["sources"][0] == {
+        "url": "https://e.org/123",
+        "archived": "https://web.archive.org/web/2020/123",
+    }
+
+
+def test_set_archived_refuses_a_repeated_id(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", feature("a"), feature("b"), feature("a"))
+    with pytest.raises(EditError, match=r"id 'a' is used by features #1, #3; fix the file first"):
+        edit.set_archived(path, [("b", 0, 0, URL), ("a", 0, 0, URL)])
+    with pytest.raises(EditError, match=r"no object with id 'c'"):
+        edit.set_archived(path, [("b", 0, 0, URL), ("c", 0, 0, URL)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -215,6 +215,20 @@ def feature_index(registry: Registry, feature_id: str) -> int:
     close += [i for i in ids if feature_id.lower() in i and i not in close][: 3 - len(close)]
     hint = f"did you mean {', '.join(map(repr, close))}? ({registry.path})" if close else ""
     raise EditError(f"no object with id {feature_id!r}: {hint or f'not in {registry.path}'}")
+
+
+def feature_indexes(registry: Registry, feature_ids: Iterable[str]) -> dict[str, int]:
+    """:func:`feature_index` of each id in ``feature_ids``, in one pass over the features; the
+    first id that is unknown or used twice raises its EditError."""
+    wanted = dict.fromkeys(feature_ids)
+    found: dict[str, list[int]] = {}
+    for i, monument in enumerate(registry.features):
+        if monument.id in wanted:
+            found.setdefault(monument.id, []).append(i)
+    for feature_id in wanted:
+        if len(found.get(feature_id, ())) != 1:
+            feature_index(registry, feature_id)  # raises, naming the features or close ids
+    return {feature_id: at[0] for feature_id, at in found.items()}
 
 
 def contradiction(monument: Monument, new: Event) -> str | None:

@@ -39,6 +39,7 @@ from ._editinput import (
     contradiction,
     event_json,
     feature_index,
+    feature_indexes,
     new_location,
     object_properties,
     parsed_event,
@@ -178,8 +179,9 @@ def set_archived(
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         doc = doc_for(None)
         splices: list[Splice] = []
+        positions = feature_indexes(registry, (fid for fid, _, _ in wanted))
         for (fid, e, s), url in wanted.items():
-            index = feature_index(registry, fid)
+            index = positions[fid]
             source_path = ("features", index, "properties", "events", e, "sources", s)
             try:
                 source = doc.value(source_path)
