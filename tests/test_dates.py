@@ -105,6 +105,12 @@ def test_today_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_format_range() -> None:
-    assert dates.format_range(dates.parse("2024-02-12")) == "2024-02-12"
-    assert dates.format_range(dates.parse("2024-02")) == "2024-02-01..2024-02-29"
-    assert dates.format_range(dates.parse("../2024")) == "..2024-12-31"
+    def shown(text: str, open_end: str = "") -> str:
+        value = dates.parse(text)
+        return dates.format_range(value.earliest, value.latest, open_end)
+
+    assert shown("2024-02-12") == "2024-02-12"
+    assert shown("2024-02") == "2024-02-01..2024-02-29"
+    assert shown("../2024") == "..2024-12-31"
+    assert shown("../2024", "…") == "…..2024-12-31"
+    assert shown("2024/..", "…") == "2024-01-01..…"

@@ -24,7 +24,7 @@ from html import escape
 from typing import NamedTuple
 from urllib.parse import quote
 
-from .registry import Source
+from .registry import Event, Source
 
 CHARTS: tuple[str, ...] = ("cumulative", "per-period")
 
@@ -47,6 +47,14 @@ class Entry(NamedTuple):
 def chart_names(stem: str) -> dict[str, str]:
     """Chart file names beside a report called ``stem``.md: ``{stem}-cumulative.svg`` etc."""
     return {f"{c}.{ext}": f"{stem}-{c}.{ext}" for c in CHARTS for ext in ("svg", "png")}
+
+
+def event_text(event: Event) -> str:
+    """What an event says, with its date as written: ``toppled, dated 2022-01-05``,
+    ``seen standing, dated 2023-02``."""
+    if event.type == "sighting":
+        return f"seen {event.status or 'unknown'}, dated {event.date}"
+    return f"{event.type}, dated {event.date}"
 
 
 def plural(count: int, noun: str) -> str:

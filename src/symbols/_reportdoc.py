@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date
 
 from . import dates
-from ._markup import Block, Entry, plural
+from ._markup import Block, Entry, event_text, plural
 from ._periods import period_label, period_of
 from .registry import Source
 from .reports import UNKNOWN, Occurrence, Report, by_period, group_rows, groups
@@ -175,7 +175,7 @@ def _entries(
     if not items:
         return ("p", empty), [], [], []
     # One pass, no call per entry in the common case (150,000 entries for 100,000 objects):
-    # what describe() and span() give, inline, with the day ranges' texts cached.
+    # the day ranges' texts cached.
     codes = {*report.regions.values(), None}
     short = {code: report.region_names.get(code, code) for code in codes}
     labels = {code: report.region_label(code) for code in codes}
@@ -208,13 +208,13 @@ def _entries(
             where = place
         change = transition.change
         if change.type == "sighting":
-            how, sources = describe(o)
+            how, sources = _seen(o)
         else:
             event = monument.events[change.index]
-            how, sources = f"{change.type}, dated {event.date}", event.sources
+            how, sources = event_text(event), event.sources
         lead = spans.get((earliest, latest))
         if lead is None:
-            lead = spans[earliest, latest] = span(earliest, latest)
+            lead = spans[earliest, latest] = dates.format_range(earliest, latest, "…")
         if change.doubtful:
             lead += "?"
         name = get("name")
@@ -250,32 +250,19 @@ def _selection(report: Report) -> str:
     return f"{start} to {end}"
 
 
-def span(earliest: date, latest: date) -> str:
-    """``2024-02-12``, or ``2024-01-01..2024-03-31`` with an open end shown as ``…``.
-    (:func:`symbols.dates.format_range` leaves an open end empty; the report shows ``…``.)"""
-    if earliest == latest:
-        return earliest.isoformat()
-    start = "…" if earliest == dates.MIN_DAY else earliest.isoformat()
-    end = "…" if latest == dates.MAX_DAY else latest.isoformat()
-    return f"{start}..{end}"
-
-
-def describe(o: Occurrence) -> tuple[str, list[Source]]:
-    """What happened, with dates as written, and its sources: ``toppled, dated 2022-01-05``.
-    A change bounded by sightings also names the sighting or event before it, and cites both."""
+def _seen(o: Occurrence) -> tuple[str, list[Source]]:
+    """A change that sightings bound: what was seen, with the sighting or event before it,
+    dates as written, and the sources of both."""
     change = o.transition.change
     events = o.monument.events
     event = events[change.index]
-    if change.type != "sighting":
-        return f"{change.type}, dated {event.date}", event.sources
-    how = f"seen {change.status}, dated {event.date}"
+    how = event_text(event)
     sources = list(event.sources)
     changes = o.monument.history.changes
     position = changes.index(change)
     if position > 0:
         before = changes[position - 1]
         seen = events[before.index]
-        verb = f"seen {before.status}" if before.type == "sighting" else before.type
-        how += f"; before that {verb}, dated {seen.date}"
+        how += f"; before that {event_text(seen)}"
         sources += [s for s in seen.sources if s not in sources]
     return how, sources

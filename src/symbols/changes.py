@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import dates
-from ._markup import Block, Entry, markdown, plural, region_names
+from ._markup import Block, Entry, event_text, markdown, plural, region_names
 from .errors import Problem, RegistryError, ReportError, SymbolsError
 from .registry import Monument, Registry
 
@@ -113,13 +113,6 @@ RECORDED_RULE = (
 )
 
 
-def _event_text(rec: Recorded) -> str:
-    event = rec.monument.events[rec.index]
-    if event.type == "sighting":
-        return f"seen {event.status or 'unknown'}, dated {event.date}"
-    return f"{event.type}, dated {event.date}"
-
-
 def _changes_csv(rows: list[Recorded], regions: dict[str, str | None]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -165,7 +158,7 @@ def _changes_markdown(rows: list[Recorded], since: date, regions: dict[str, str 
                 m.id,
                 where,
                 m.kind,
-                _event_text(rec),
+                event_text(rec.monument.events[rec.index]),
                 m.events[rec.index].sources,
             )
         )

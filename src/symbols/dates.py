@@ -186,10 +186,11 @@ def _explain(text: str) -> str:
     )
 
 
-def format_range(value: DateRange) -> str:
-    """Human form of a range: ``2024-01-01..2024-03-31`` (an open end left empty), or the day."""
-    if value.is_day:
-        return value.earliest.isoformat()
-    start = "" if value.earliest == MIN_DAY else value.earliest.isoformat()
-    end = "" if value.latest == MAX_DAY else value.latest.isoformat()
+def format_range(earliest: date, latest: date, open_end: str = "") -> str:
+    """Human form of a day range: ``2024-01-01..2024-03-31``, or the day; an open end is shown
+    as ``open_end`` (reports use ``…``)."""
+    if earliest == latest:
+        return earliest.isoformat()
+    start = open_end if earliest == MIN_DAY else earliest.isoformat()
+    end = open_end if latest == MAX_DAY else latest.isoformat()
     return f"{start}..{end}"
