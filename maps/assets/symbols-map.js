@@ -594,7 +594,7 @@
           labels.forEach(function (label, k) {
             var step = element("span", null, ramp);
             var swatch = element("i", null, step);
-            swatch.style.background = k < 0 ? "transparent" : self.regionFill(k - 1) || "#fff";
+            swatch.style.background = self.regionFill(k - 1) || "#fff";
             element("span", null, step, label);
           });
         }

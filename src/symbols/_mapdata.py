@@ -136,14 +136,15 @@ def _objects(registry: Registry, monuments: Sequence[Monument]) -> dict[str, Any
 def _all_details(registry: Registry, monuments: Sequence[Monument]) -> list[list[Any]]:
     """Each object's popup contents, computed once per object of the registry: every page of
     a build (the map of each date, the timeline) shares them, as they depend on no date."""
-    known: dict[int, tuple[Monument, list[Any]]] = registry.memo.setdefault("popup details", {})
+    # keyed by id(): the registry, which holds the memo, holds every object as long
+    known: dict[int, list[Any]] = registry.memo.setdefault("popup details", {})
     regions = registry.regions
     out = []
     for m in monuments:
-        entry = known.get(id(m))
-        if entry is None or entry[0] is not m:  # (the entry holds m: its id is not reused)
-            entry = known[id(m)] = (m, _details(m, regions.get(m.id)))
-        out.append(entry[1])
+        details = known.get(id(m))
+        if details is None:
+            details = known[id(m)] = _details(m, regions.get(m.id))
+        out.append(details)
     return out
 
 
@@ -154,7 +155,7 @@ def _details(m: Monument, region: str | None) -> list[Any]:
     """The popup's contents: [id, name, name:kk, name:ru, subject, place, region, precision,
     notes, events]; an event is [date as written, type, status (sightings), note, first day,
     sources]; a source is [url, title, publisher, published, archived], without trailing nulls."""
-    # runs for every object of every page: plain loops, no per-item function calls
+    # once per object (see _all_details); plain loops over its events and sources
     events = []
     for event in m.events:
         when = event.when
@@ -183,12 +184,8 @@ def _details(m: Monument, region: str | None) -> list[Any]:
                 sources,
             ]
         )
-    get = m.properties.get
-    name = get("name")
-    texts = [v if type(v) is str else None for v in map(get, _TEXTS)]
-    kk, ru, subject, place, precision, notes = texts
-    name = name if type(name) is str and name else m.id
-    return [m.id, name, kk, ru, subject, place, region, precision, notes, events]
+    kk, ru, subject, place, precision, notes = map(m.prop, _TEXTS)
+    return [m.id, m.name, kk, ru, subject, place, region, precision, notes, events]
 
 
 def _bounds(monuments: Iterable[Monument]) -> list[list[float]] | None:
