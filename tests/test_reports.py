@@ -857,3 +857,15 @@ def test_changes_count_a_range_open_at_the_end_from_its_start(tmp_path: Path) ->
         ("c", date(2024, 2, 1)),
     ]
     assert changes.changes(load(path), since=date(2024, 6, 1)) == []
+
+
+def test_run_makes_the_text_or_the_files_in_the_format_of_the_suffix(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", feature("a", _removed("2022-02-02")))
+    text = reports.run(path, freq="year")
+    assert isinstance(text, str) and text.startswith("# Removals and new memorials: r.geojson")
+    quiet = "".join(f"{year},0,0\n" for year in range(2011, 2022))
+    expected = f"period,removed,erected\n2010,0,1\n{quiet}2022,1,0\n"
+    assert reports.run(path, fmt="csv", freq="year") == expected
+    written = reports.run(path, out=tmp_path / "out" / "r.CSV", freq="year")
+    assert written == [tmp_path / "out" / "r.CSV"]
+    assert (tmp_path / "out" / "r.CSV").read_text().startswith("period,removed,erected\n")

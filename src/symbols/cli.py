@@ -121,7 +121,6 @@ class _FirstDayType(_DayType):
 
 
 FIRST_DAY = _FirstDayType()
-_REPORT_SUFFIXES = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html"}
 
 
 @cli.command()
@@ -162,26 +161,20 @@ def report(  # type: ignore[no-untyped-def]
     listed as "date known only roughly". The report states its counting rules.
     """
     from . import reports
-    from .registry import load, paused_collector
 
-    fmt = fmt or (_REPORT_SUFFIXES.get(out.suffix.lower(), "md") if out else "md")
-    with paused_collector():
-        loaded = load(registry or _default_registry())
-        built = reports.build_report(
-            loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
-        )
-        if out is None:
-            text = reports.render(built, fmt)
-        else:
-            written = reports.write_report(built, fmt, out)
-        # The report goes first: it lists objects by date, and were it the last to hold them,
-        # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
-        # freed with the registry, they go in file order.
-        del built
-    if out is None:
-        _echo_text(text)
+    made = reports.run(
+        registry or _default_registry(),
+        fmt=fmt,
+        out=out,
+        freq=freq,
+        since=since,
+        until=until,
+        by=by,
+    )
+    if isinstance(made, str):
+        _echo_text(made)
     else:
-        for path in written:
+        for path in made:
             click.echo(f"wrote {path}", err=True)
 
 

@@ -32,12 +32,14 @@ from ._atomic import write_output
 from ._markup import chart_names, html, markdown, plural, region_names
 from ._periods import period_end, period_function, period_label, period_of, period_start
 from .errors import ReportError
-from .registry import Monument, Registry, paused_collector
+from .registry import Monument, Registry, load, paused_collector
 from .timeline import Transition
 
 FREQS: tuple[str, ...] = ("month", "quarter", "year")
 FORMATS: tuple[str, ...] = ("md", "csv", "html")
 GROUPINGS: tuple[str, ...] = ("region", "kind", "subject")
+#: the format of a report file, by its suffix (others: Markdown)
+FORMAT_OF_SUFFIX = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html"}
 UNKNOWN = "(unknown)"
 
 
@@ -295,6 +297,33 @@ def _chart_args(report: Report, formats: tuple[str, ...]) -> tuple:  # type: ign
         note,
         formats,
     )
+
+
+def run(
+    registry: Path,
+    *,
+    fmt: str | None = None,
+    out: Path | None = None,
+    freq: str = "month",
+    since: date | None = None,
+    until: date | None = None,
+    by: str | None = None,
+) -> str | list[Path]:
+    """Load ``registry`` and make its report: the text, or with ``out`` the files written (see
+    :func:`write_report`). ``fmt`` defaults to ``out``'s suffix's format, else Markdown."""
+    if fmt is None:
+        fmt = FORMAT_OF_SUFFIX.get(out.suffix.lower(), "md") if out else "md"
+    with paused_collector():
+        loaded = load(registry)
+        built = build_report(
+            loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
+        )
+        made = render(built, fmt) if out is None else write_report(built, fmt, out)
+        # The report goes first: it lists objects by date, and were it the last to hold them,
+        # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
+        # freed with the registry, they go in file order.
+        del built
+    return made
 
 
 def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
