@@ -792,20 +792,6 @@ def test_cli_report_output_keeps_clicks_handling_of_escape_characters(tmp_path: 
     assert result.exit_code == 0 and "<strong>ab</strong>" in result.output
 
 
-def test_period_function_is_period_of() -> None:
-    from symbols._periods import period_function
-
-    days = [
-        date(2023, 12, 31),
-        date(2024, 1, 1),
-        date(2024, 3, 31),
-        date(2024, 4, 1),
-        date(1, 1, 1),
-    ]
-    for freq in reports.FREQS:
-        assert [period_function(freq)(d) for d in days] == [period_of(d, freq) for d in days]
-
-
 def test_lists_are_by_date_whatever_the_registry_order(tmp_path: Path) -> None:
     # entries are made in registry order and shown by date (symbols._markup): both must hold
     registry = _registry(

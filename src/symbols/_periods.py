@@ -12,11 +12,7 @@ from datetime import date
 
 def period_of(day: date, freq: str) -> int:
     """The number of the period (month, quarter or year) that contains ``day``."""
-    if freq == "month":
-        return day.year * 12 + day.month - 1
-    if freq == "quarter":
-        return day.year * 4 + (day.month - 1) // 3
-    return day.year
+    return period_function(freq)(day)
 
 
 def period_function(freq: str) -> Callable[[date], int]:
