@@ -28,7 +28,7 @@ ALMATY = {"lon": 76.95, "lat": 43.25}  # KZ-75
 
 
 def _event(kind: str, when: str, status: str | None = None) -> Event:
-    return Event(kind, when, dates.parse(when), status)
+    return Event(kind, when, dates.parse(when), status, [], None)
 
 
 def _registry(tmp_path: Path, *features: dict, name: str = "r.geojson"):  # type: ignore[no-untyped-def]

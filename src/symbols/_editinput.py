@@ -269,7 +269,7 @@ def contradiction(monument: Monument, new: Event) -> str | None:
 
 
 def parsed_event(event: NewEvent) -> Event:
-    return Event(event.type, event.date, dates.parse(event.date), event.status)
+    return Event(event.type, event.date, dates.parse(event.date), event.status, [], None)
 
 
 def refuse_duplicate(feature_id: str, monument: Monument, new: Event) -> None:

@@ -30,6 +30,8 @@ _TYPES = frozenset(EVENT_TYPES)
 _STATUSES = frozenset(STATUSES)
 _TEXTS = ("name", "subject", "place")
 _NEEDS_EXISTENCE = frozenset(NEEDS_EXISTENCE)
+new = tuple.__new__  # (Event and Source are named tuples: no call of their __new__)
+parse_date = dates.parse_text
 
 
 def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
@@ -91,7 +93,7 @@ def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
         if type(date_text) is not str:
             return None
         try:
-            when = dates.parse(date_text)
+            when = parse_date(date_text)
         except DateError:
             return None
         if when.earliest > today:
@@ -112,17 +114,28 @@ def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
             if type(source) is str:
                 if PLAIN_URL.match(source) is None:
                     return None
-                made_sources.append(Source(source))
+                made_sources.append(new(Source, (source, None, None, None, None)))
             elif type(source) is dict and "archived" not in source and "published" not in source:
-                url = source.get("url")
+                url, title, publisher = (
+                    source.get("url"),
+                    source.get("title"),
+                    source.get("publisher"),
+                )
                 if type(url) is not str or PLAIN_URL.match(url) is None:
                     return None
-                made_sources.append(Source.from_json(source))
+                if title is not None and type(title) is not str:
+                    return None
+                if publisher is not None and type(publisher) is not str:
+                    return None
+                made_sources.append(new(Source, (url, title, publisher, None, None)))
             else:
                 return None
         note = event_get("note")
         made.append(
-            Event(kind, date_text, when, status, made_sources, note if type(note) is str else None)
+            new(
+                Event,
+                (kind, date_text, when, status, made_sources, note if type(note) is str else None),
+            )
         )
     if built is not None and ended is not None and ended < built:
         return None  # gone before it was erected

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _OUTSIDE, _MIXED, _FULL = 255, 254, -1
@@ -66,19 +66,31 @@ class RegionIndex:
                 yield region, data[pos + 3 : pos + 3 + count]
                 pos += 2 + count
 
-    def at(self, x: float, y: float) -> str | None:
-        fx = (x - self.x0) * self.scale  # exact: a power-of-two scale, Sterbenz subtraction
-        fy = (y - self.y0) * self.scale
-        if not (0.0 <= fx < self.nx and 0.0 <= fy < self.ny):  # also NaN
-            return None
-        ix, iy = int(fx), int(fy)
-        cell = iy * self.nx + ix
-        value = self.grid[cell]
-        if value < _MIXED:
-            return self.codes[value]
-        if value == _OUTSIDE:
-            return None
-        for region, edges in self._entries(cell):
+    def at_each(self, xs: Iterable[float], ys: Iterable[float]) -> list[str | None]:
+        """The region of each point (x, y), in one loop (a registry may have 100,000 points):
+        a point in a cell wholly inside one region or outside all is answered by its cell."""
+        x0, y0, scale, nx, ny = self.x0, self.y0, self.scale, self.nx, self.ny
+        grid, codes = self.grid, self.codes
+        found: list[str | None] = []
+        append = found.append
+        for x, y in zip(xs, ys, strict=True):
+            fx = (x - x0) * scale  # exact: a power-of-two scale, Sterbenz subtraction
+            fy = (y - y0) * scale
+            if not (0.0 <= fx < nx and 0.0 <= fy < ny):  # also NaN
+                append(None)
+                continue
+            ix, iy = int(fx), int(fy)
+            value = grid[iy * nx + ix]
+            if value < _MIXED:
+                append(codes[value])
+            elif value == _OUTSIDE:
+                append(None)
+            else:
+                append(self._in_mixed_cell(ix, iy, x, y))
+        return found
+
+    def _in_mixed_cell(self, ix: int, iy: int, x: float, y: float) -> str | None:
+        for region, edges in self._entries(iy * self.nx + ix):
             if edges == _FULL or self._inside(region, edges, ix, iy, x, y):  # type: ignore[arg-type]
                 return self.codes[region]
         return None

@@ -65,12 +65,13 @@ def parse(text: str) -> DateRange:
     (also when ``text`` is not a string: JSON may give a number, list or object)."""
     if not isinstance(text, str):
         raise DateError(f"expected an EDTF date as text, got {type(text).__name__}")
-    return _parse(text)
+    return parse_text(text)
 
 
 @lru_cache(maxsize=65536)
-def _parse(text: str) -> DateRange:
-    # cached: a registry repeats its dates; only strings get here (a list is not hashable)
+def parse_text(text: str) -> DateRange:
+    """:func:`parse` for ``text`` known to be a string (cached: a registry repeats its dates;
+    only strings may come here, a list is not hashable)."""
     stripped = text.strip()
     if stripped != text or not text:
         raise DateError(f"{text!r} is not an EDTF date (empty or surrounded by spaces)")

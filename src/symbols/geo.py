@@ -158,8 +158,7 @@ def regions_at(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]
         getattr(v, "ndim", 1) != 1 or isinstance(v, (str, bytes)) for v in (lons, lats)
     ):
         raise ValueError("lons and lats must be flat sequences of the same length")
-    at = index.at
-    return [at(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
+    return index.at_each(map(float, lons), map(float, lats))
 
 
 def _regions_at_shapely(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:

@@ -16,13 +16,15 @@ from datetime import date
 from functools import cached_property
 from math import isfinite
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from . import dates
 from .errors import DateError, Problem, RegistryError
 from .timeline import History
+
+_new = tuple.__new__
 
 DEFAULT_REGISTRY = Path("data/monuments.geojson")
 #: Registries of at least this many bytes are parsed with the cyclic garbage collector paused
@@ -48,8 +50,7 @@ KINDS: tuple[str, ...] = (
 PRECISIONS: tuple[str, ...] = ("exact", "site", "settlement", "region")
 
 
-@dataclass(slots=True)
-class Source:
+class Source(NamedTuple):
     url: str
     title: str | None = None
     publisher: str | None = None
@@ -59,32 +60,38 @@ class Source:
     @classmethod
     def from_json(cls, value: Any) -> Source:
         if isinstance(value, str):
-            return cls(value)
+            return _new(cls, (value, None, None, None, None))
         if isinstance(value, dict):
             # called for most events' sources: one lookup per member, no calls
             get = value.get
             url, title, publisher = get("url"), get("title"), get("publisher")
             published, archived = get("published"), get("archived")
-            return cls(
-                url if type(url) is str and url else "",
-                title if type(title) is str else None,
-                publisher if type(publisher) is str else None,
-                published if type(published) is str else None,
-                archived if type(archived) is str else None,
+            return _new(
+                cls,
+                (
+                    url if type(url) is str and url else "",
+                    title if type(title) is str else None,
+                    publisher if type(publisher) is str else None,
+                    published if type(published) is str else None,
+                    archived if type(archived) is str else None,
+                ),
             )
         return cls(url="")
 
 
-@dataclass(slots=True)
-class Event:
-    """One dated event of an object. ``when`` is None when ``date`` is not valid EDTF."""
+class Event(NamedTuple):
+    """One dated event of an object. ``when`` is None when ``date`` is not valid EDTF.
+
+    Source and Event are named tuples, made with ``tuple.__new__`` where many are made: a
+    registry of 100,000 objects has hundreds of thousands of each, and a dataclass's
+    ``__init__`` took three times as long."""
 
     type: str
     date: str
     when: dates.DateRange | None
-    status: str | None = None
-    sources: list[Source] = field(default_factory=list)
-    note: str | None = None
+    status: str | None
+    sources: list[Source]
+    note: str | None
 
     @property
     def earliest(self) -> date:
@@ -102,7 +109,7 @@ class Event:
     def from_json(cls, value: Any) -> Event:
         # called for every event of every object: one lookup per member, no keyword calls
         if not isinstance(value, dict):
-            return cls("", "", None)
+            return cls("", "", None, None, [], None)
         get = value.get
         date_text = get("date")
         try:
@@ -125,15 +132,16 @@ class Event:
     ) -> Event:
         """The event from its members as read (``when``: ``date_text`` parsed, or None), for
         :meth:`from_json` and for validation, which reads and parses them as it checks them."""
-        return cls(
-            kind if isinstance(kind, str) else "",
-            date_text if isinstance(date_text, str) else "",
-            when,
-            status if type(status) is str else None,
-            [Source(s) if type(s) is str else Source.from_json(s) for s in sources]
-            if isinstance(sources, list)
-            else [],
-            note if type(note) is str else None,
+        return _new(
+            cls,
+            (
+                kind if isinstance(kind, str) else "",
+                date_text if isinstance(date_text, str) else "",
+                when,
+                status if type(status) is str else None,
+                [Source.from_json(s) for s in sources] if isinstance(sources, list) else [],
+                note if type(note) is str else None,
+            ),
         )
 
 
@@ -208,10 +216,11 @@ class Registry:
     @cached_property
     def regions(self) -> dict[str, str | None]:
         """Each object's region: as stored, else the region polygon its point falls in."""
-        return {
-            m.id: m.prop("region") or found
-            for m, found in zip(self.features, self.located_regions, strict=True)
-        }
+        regions = {}
+        for m, found in zip(self.features, self.located_regions, strict=True):
+            stored = m.properties.get("region")
+            regions[m.id] = stored if type(stored) is str and stored else found
+        return regions
 
     @cached_property
     def regions_or_countries(self) -> dict[str, str | None]:
@@ -230,9 +239,12 @@ class Registry:
         validator's region checks and :attr:`regions` share it."""
         from . import geo
 
-        placed = [(i, m) for i, m in enumerate(self.features) if m.lon is not None]
+        features = self.features
+        if all(m.lon is not None for m in features):  # the common case: one list, no copies
+            return geo.regions_at([m.lon for m in features], [m.lat for m in features])
+        placed = [(i, m) for i, m in enumerate(features) if m.lon is not None]
         found = geo.regions_at([m.lon for _, m in placed], [m.lat for _, m in placed])
-        out: list[str | None] = [None] * len(self.features)
+        out: list[str | None] = [None] * len(features)
         for (i, _), code in zip(placed, found, strict=True):
             out[i] = code
         return out
