@@ -1,11 +1,22 @@
 """The report's two charts, drawn with matplotlib and written as SVG and PNG, byte for byte the
 same on every run: no timestamps or software versions in the files, a fixed SVG id salt, one
 bundled font (DejaVu Sans). Imported only when a chart is drawn (matplotlib is slow to load).
+
+:class:`ChartProcess` draws them in a child process beside the work that counts and renders the
+report (``python -m symbols._charts``): importing matplotlib and drawing take half a second,
+which a second core hides.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 REMOVED_COLOR = "#b2182b"
@@ -166,3 +177,115 @@ def _save(figure: Any, fmt: str, metadata: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, metadata=metadata, dpi=DPI)
     return buffer.getvalue()
+
+
+class ChartProcess:
+    """A child process that imports matplotlib as soon as it starts, then draws the charts for
+    the arguments of :func:`draw` it is sent. Start it before the registry is read, :meth:`send`
+    the counts once they are known, render the report, then take the :meth:`result`.
+
+    The child is only a way to use another core: if it cannot start, fails or takes longer
+    than ``timeout`` seconds, :meth:`result` draws the charts in this process, which gives the
+    same bytes (the same function, the same settings). Use it as a context manager: leaving
+    ends a child still running (a registry that failed to load sends it nothing)."""
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.timeout = timeout
+        self._args: tuple[Any, ...] | None = None
+        self._child: subprocess.Popen[bytes] | None = None
+        if not sys.executable:
+            return
+        # the child imports this very package, wherever it was imported from here
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "symbols._charts"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            self._child = None
+
+    def send(self, *args: Any) -> None:
+        """Have the child draw ``draw(*args)``."""
+        self._args = args
+        child = self._child
+        if child is None or child.stdin is None:
+            return
+        try:
+            child.stdin.write(pickle.dumps(args))
+            child.stdin.close()
+        except OSError:  # (a child that died: BrokenPipeError)
+            self.close()
+            return
+        child.stdin = None  # sent and closed: communicate() must not flush it again
+
+    def result(self) -> dict[str, bytes]:
+        """The charts for the arguments sent: the child's, else drawn here."""
+        if self._args is None:
+            raise RuntimeError("ChartProcess.result() before send()")
+        child, self._child = self._child, None
+        if child is not None:
+            try:
+                out, _ = child.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                out = None
+            finally:
+                _end(child)
+            if out and child.returncode == 0:
+                try:
+                    charts = pickle.loads(out)
+                except Exception:  # whatever the child wrote, it was not the charts
+                    charts = None
+                if isinstance(charts, dict):
+                    return charts
+        return draw(*self._args)
+
+    def close(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            _end(child)
+
+    def __enter__(self) -> ChartProcess:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _end(child: subprocess.Popen[bytes]) -> None:
+    """Kill ``child`` if it still runs, close its pipes and reap it."""
+    if child.poll() is None:
+        child.kill()
+    for pipe in (child.stdin, child.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    child.wait()
+
+
+def _serve() -> None:
+    """The child of :class:`ChartProcess`: import what drawing needs, then draw what is sent."""
+    from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+    from matplotlib.ticker import MaxNLocator  # noqa: F401
+
+    args = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(pickle.dumps(draw(*args)))
+    sys.stdout.buffer.flush()
+    # done: the parent waits for this process to end, and tearing down matplotlib's modules
+    # would keep it waiting a tenth of a second for nothing
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    _serve()

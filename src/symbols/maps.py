@@ -19,12 +19,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import dates
 from ._mapdata import map_payload, region_removals, timeline_payload, title_of
 from .errors import DateError
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from ._charts import ChartProcess
 
 __all__ = [
     "Link",
@@ -153,8 +156,21 @@ def build(
     rest), ``timeline.html``, ``map-YYYY-MM-DD.html`` snapshots and the reports. Snapshot files
     of earlier builds that are no longer chosen are removed. Returns the paths written, in
     order."""
-    out = Path(out_dir)
-    today = today or dates.today()
+    from ._charts import ChartProcess
+
+    with ChartProcess() as chart_process:  # matplotlib loads on another core meanwhile
+        day = today or dates.today()
+        return _build(registry, Path(out_dir), day, extra_snapshots, progress, chart_process)
+
+
+def _build(
+    registry: Registry,
+    out: Path,
+    today: date,
+    extra_snapshots: Iterable[date],
+    progress: Callable[[Path], None] | None,
+    chart_process: ChartProcess,
+) -> list[Path]:
     chosen = snapshots(registry, today, extra_snapshots)
     written: list[Path] = []
 
@@ -177,7 +193,7 @@ def build(
         done(write_page(out / snapshot.filename, page))
     from .reports import write_reports
 
-    reports = write_reports(registry, out)
+    reports = write_reports(registry, out, chart_process)
     for path in reports:
         done(path)
     links = [Link(TIMELINE, "Time slider: every date from the first event to today")]

@@ -21,11 +21,12 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import dates
 from ._atomic import write_output
@@ -34,6 +35,9 @@ from ._periods import period_end, period_function, period_label, period_of, peri
 from .errors import ReportError
 from .registry import Monument, Registry, load, paused_collector
 from .timeline import Transition
+
+if TYPE_CHECKING:
+    from ._charts import ChartProcess
 
 FREQS: tuple[str, ...] = ("month", "quarter", "year")
 FORMATS: tuple[str, ...] = ("md", "csv", "html")
@@ -231,9 +235,15 @@ def by_period(report: Report) -> tuple[list[str | None], dict[tuple[str | None, 
 # ---------------------------------------------------------------------------------- output
 
 
-def render(report: Report, fmt: str, chart_stem: str | None = None) -> str:
+def render(
+    report: Report,
+    fmt: str,
+    chart_stem: str | None = None,
+    chart_process: ChartProcess | None = None,
+) -> str:
     """The report as text. Markdown shows the charts written beside it as ``chart_stem``-*.png
-    (without a stem it says how to get them); HTML embeds them, drawing them here."""
+    (without a stem it says how to get them); HTML embeds them, drawing them here (or in
+    ``chart_process`` while the document is made)."""
     if fmt == "csv":
         return render_csv(report)
     from . import _reportdoc  # here, not at the top: it imports this module (and CSV skips it)
@@ -241,8 +251,9 @@ def render(report: Report, fmt: str, chart_stem: str | None = None) -> str:
     if fmt == "md":
         return markdown(_reportdoc.document(report), chart_stem)
     if fmt == "html":
-        charts = draw_charts(report, ("svg",))
-        return html(_reportdoc.document(report), _reportdoc.title(report), charts)
+        charts = charts_later(report, ("svg",), chart_process)
+        doc = _reportdoc.document(report)
+        return html(doc, _reportdoc.title(report), charts())
     raise ReportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -275,6 +286,17 @@ def draw_charts(report: Report, formats: tuple[str, ...] = ("svg", "png")) -> di
     from . import _charts
 
     return _charts.draw(*_chart_args(report, formats))
+
+
+def charts_later(
+    report: Report, formats: tuple[str, ...], chart_process: ChartProcess | None
+) -> Callable[[], dict[str, bytes]]:
+    """What gives :func:`draw_charts`: with a ``chart_process``, the charts are sent to be drawn
+    there now, and the call waits for them; without one, the call draws them."""
+    if chart_process is None:
+        return lambda: draw_charts(report, formats)
+    chart_process.send(*_chart_args(report, formats))
+    return chart_process.result
 
 
 def _chart_args(report: Report, formats: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
@@ -313,12 +335,17 @@ def run(
     :func:`write_report`). ``fmt`` defaults to ``out``'s suffix's format, else Markdown."""
     if fmt is None:
         fmt = FORMAT_OF_SUFFIX.get(out.suffix.lower(), "md") if out else "md"
-    with paused_collector():
+    # charts (Markdown files and HTML): matplotlib loads and draws on another core meanwhile
+    charted = fmt == "html" or (fmt == "md" and out is not None)
+    with paused_collector(), _chart_process(charted) as chart_process:
         loaded = load(registry)
         built = build_report(
             loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
         )
-        made = render(built, fmt) if out is None else write_report(built, fmt, out)
+        if out is None:
+            made: str | list[Path] = render(built, fmt, chart_process=chart_process)
+        else:
+            made = write_report(built, fmt, out, chart_process)
         # The report goes first: it lists objects by date, and were it the last to hold them,
         # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
         # freed with the registry, they go in file order.
@@ -326,36 +353,52 @@ def run(
     return made
 
 
-def write_report(report: Report, fmt: str, out: Path) -> list[Path]:
-    """Write the report to ``out`` (Markdown: its four charts beside it); return the paths.
-    Everything is rendered before anything is written."""
+def _chart_process(wanted: bool) -> AbstractContextManager[ChartProcess | None]:
+    if not wanted:
+        return nullcontext()
+    from ._charts import ChartProcess
+
+    return ChartProcess()
+
+
+def write_report(
+    report: Report, fmt: str, out: Path, chart_process: ChartProcess | None = None
+) -> list[Path]:
+    """Write the report to ``out`` (Markdown: its four charts beside it, drawn here or in
+    ``chart_process`` meanwhile); return the paths. Everything is rendered before anything is
+    written."""
     out = Path(out)
     if fmt == "md":
         names = chart_names(out.stem)
+        charts = charts_later(report, ("svg", "png"), chart_process)
         files = {out: render(report, "md", out.stem).encode("utf-8")}
-        files.update({out.with_name(names[k]): v for k, v in draw_charts(report).items()})
+        files.update({out.with_name(names[k]): v for k, v in charts().items()})
     else:
-        files = {out: render(report, fmt).encode("utf-8")}
+        files = {out: render(report, fmt, chart_process=chart_process).encode("utf-8")}
     return _write(files)
 
 
-def write_reports(registry: Registry, out_dir: Path) -> list[Path]:
+def write_reports(
+    registry: Registry, out_dir: Path, chart_process: ChartProcess | None = None
+) -> list[Path]:
     """report.md, report.csv and report.html (then the four chart files that report.md shows)
-    in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written."""
+    in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written.
+    The charts are drawn here, or in ``chart_process`` while the reports are rendered."""
     from . import _reportdoc  # here, not at the top: it imports this module
 
     out_dir = Path(out_dir)
     with paused_collector():
         report = build_report(registry)
-        charts = draw_charts(report)
+        charts_drawn = charts_later(report, ("svg", "png"), chart_process)
         doc = _reportdoc.document(report)
         names = chart_names("report")
         files = {
             out_dir / "report.md": markdown(doc, "report").encode("utf-8"),
             out_dir / "report.csv": render_csv(report).encode("utf-8"),
-            out_dir / "report.html": html(doc, _reportdoc.title(report), charts).encode("utf-8"),
-            **{out_dir / names[key]: data for key, data in charts.items()},
         }
+        charts = charts_drawn()
+        files[out_dir / "report.html"] = html(doc, _reportdoc.title(report), charts).encode("utf-8")
+        files.update({out_dir / names[key]: data for key, data in charts.items()})
         del doc, report
     return _write(files)
 
