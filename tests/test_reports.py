@@ -855,3 +855,18 @@ def test_run_makes_the_text_or_the_files_in_the_format_of_the_suffix(tmp_path: P
     written = reports.run(path, out=tmp_path / "out" / "r.CSV", freq="year")
     assert written == [tmp_path / "out" / "r.CSV"]
     assert (tmp_path / "out" / "r.CSV").read_text().startswith("period,removed,erected\n")
+
+
+def test_entries_take_each_objects_region_by_its_place_in_the_registry(tmp_path: Path) -> None:
+    registry = _registry(
+        tmp_path,
+        feature("in-astana", _removed("2022-03-01"), place="Old square", **ASTANA),
+        feature("in-almaty", _removed("2022-01-05"), place="Old square", **ALMATY),
+    )
+    text = reports.render(reports.build_report(registry), "md")
+    removals = [line for line in text.splitlines() if "removed, dated" in line]
+    assert "(in-almaty), Old square, Almaty \u00b7" in removals[0]
+    assert "(in-astana), Old square, Astana \u00b7" in removals[1]
+    # a report counted without details (as for CSV) still renders, without regions
+    text = reports.render(reports.build_report(registry, details=False), "md")
+    assert "(in-almaty), Old square \u00b7 statue" in text

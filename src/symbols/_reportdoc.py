@@ -179,7 +179,8 @@ def _entries(
     codes = {*report.regions.values(), None}
     short = {code: report.region_names.get(code, code) for code in codes}
     labels = {code: report.region_label(code) for code in codes}
-    region_of = report.regions.get
+    # by registry position (Report.regions); none when the report was built without details
+    region_at = list(report.regions.values()) or [None] * report.objects
     notes = {"removed": " removal", "erected": " erection"} if rough else {}
     first_column = 2 if rough else 0
     spans: dict[tuple[date, date], str] = {}
@@ -197,7 +198,7 @@ def _entries(
         ident = monument.id
         get = monument.properties.get
         place = get("place")
-        code = region_of(ident)
+        code = region_at[o.position]
         regions.append(labels[code])
         region = short[code]
         if not isinstance(place, str) or not place:

@@ -78,7 +78,8 @@ class Report:
     counted: list[Occurrence]  # counted in one of ``periods``, by date
     rough: list[Occurrence]  # date known only roughly, overlapping the selected periods
     group_of: dict[str, str | None] = field(default_factory=dict)  # object id -> --by group
-    regions: dict[str, str | None] = field(default_factory=dict)  # object id -> region code
+    # object id -> region code, every object in registry order (an Occurrence's position)
+    regions: dict[str, str | None] = field(default_factory=dict)
     region_names: dict[str, str] = field(default_factory=dict)  # region code -> English name
     # regions: a country code (no "-") stands for an object in a country without region data
 

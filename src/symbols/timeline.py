@@ -26,7 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from .dates import DateRange
 
 STATUS_OF_TYPE: dict[str, str] = {
     "proposed": "planned",
@@ -55,22 +58,22 @@ GONE = frozenset({"toppled", "removed", "relocated", "renamed"})
 _CREATION_RANK = {"proposed": 0, "erected": 1}
 _NOT_YET = (None, "planned")  # statuses before an erection
 _ONE_DAY = timedelta(days=1)
+# Changes are made with tuple.__new__, as every object's history is made (100,000s): a named
+# tuple's own __new__ is a Python call
+_new = tuple.__new__
 
 
 class DatedEvent(Protocol):
-    """What the rules need of an event (``symbols.registry.Event`` is one)."""
-
-    type: str
-    status: str | None
+    """What the rules need of an event (``symbols.registry.Event`` with a valid date is one)."""
 
     @property
-    def earliest(self) -> date: ...
+    def type(self) -> str: ...
 
     @property
-    def latest(self) -> date: ...
+    def status(self) -> str | None: ...
 
     @property
-    def doubtful(self) -> bool: ...
+    def when(self) -> DateRange: ...
 
 
 class Change(NamedTuple):
@@ -192,16 +195,18 @@ def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Chan
     # or ordering where there is none to do.
     if len(events) == 1:  # the commonest history: nothing to narrow or order
         e = events[0]
-        kind = e.type
+        kind, when = e.type, e.when
         status = STATUS_OF_TYPE.get(kind) or e.status or ""
-        return (Change(positions[0], kind, status, e.earliest, e.latest, e.doubtful, True),)
+        change = (positions[0], kind, status, when.earliest, when.latest, when.uncertain, True)
+        return (_new(Change, change),)
     raw = []
     built = None  # the first erection's earliest day
     sightings = []
     for i, e in zip(positions, events, strict=True):
-        kind = e.type
-        earliest = e.earliest
-        row = (i, kind, STATUS_OF_TYPE.get(kind) or e.status or "", earliest, e.latest, e.doubtful)
+        kind, when = e.type, e.when
+        earliest = when.earliest
+        status = STATUS_OF_TYPE.get(kind) or e.status or ""
+        row = (i, kind, status, earliest, when.latest, when.uncertain)
         raw.append(row)
         if kind == "erected":
             if built is None or earliest < built:
@@ -230,7 +235,7 @@ def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Chan
         changes_status = previous is None or status != previous.status
         if kind == "sighting" and previous is not None and changes_status:
             earliest = min(previous.latest + _ONE_DAY, latest)
-        change = Change(index, kind, status, earliest, latest, doubtful, changes_status)
+        change = _new(Change, (index, kind, status, earliest, latest, doubtful, changes_status))
         ordered.append(change)
         previous = change
     return tuple(ordered)
