@@ -178,3 +178,21 @@ def test_gives_up_after_the_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             path, "kegen-sign", date="2025", status="standing", sources=["https://e/"]
         )
     assert path.read_bytes() == before
+
+
+def test_edits_are_fsynced_and_generated_files_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    path = write_style(tmp_path / "r.geojson", "geojson.io")
+    edit.add_sighting(
+        path, "taldy-statue", date=_day(10), status="standing", sources=["https://example.org/s"]
+    )
+    assert len(synced) == 2  # the file, then its directory
+    synced.clear()
+    _atomic.write_output(tmp_path / "maps" / "map.html", b"<html></html>")
+    assert synced == [] and (tmp_path / "maps" / "map.html").read_bytes() == b"<html></html>"
+    _atomic.write_output(tmp_path / "review.geojson", b"{}", durable=True)
+    assert len(synced) == 2

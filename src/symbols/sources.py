@@ -370,7 +370,8 @@ def run_discover(
     today = dates.today().isoformat()
     features = [to_feature(c, subject, label, country, today) for c in new]
     collection = {"type": "FeatureCollection", "features": features}
-    write_output(out, orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n")
+    # durable: the candidates came over the network and may not come back the same
+    write_output(out, orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n", durable=True)
     for candidate, feature_id, reason in held:
         click.echo(f"held: {candidate.id} ({candidate.name}) is feature {feature_id}: {reason}")
     for candidate in new:
