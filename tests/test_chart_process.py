@@ -126,3 +126,17 @@ def test_report_and_build_use_it_and_end_it_when_the_registry_is_refused(
     assert result.exit_code == 1 and "bad.geojson" in result.output
     assert len(started) == 3
     assert all(child is not None and child.returncode is not None for child in started)
+
+
+def test_the_child_imports_this_package_not_one_in_the_working_directory(
+    tmp_path: Path, drawn_here: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoy = tmp_path / "symbols"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("")
+    (decoy / "_charts.py").write_text("def serve():\n    raise SystemExit(7)\n")
+    monkeypatch.chdir(tmp_path)
+    with ChartProcess() as charts:
+        charts.send(*ARGS)
+        monkeypatch.setattr(_charts, "draw", _no_drawing_here)
+        assert charts.result() == drawn_here

@@ -3,8 +3,7 @@ same on every run: no timestamps or software versions in the files, a fixed SVG 
 bundled font (DejaVu Sans). Imported only when a chart is drawn (matplotlib is slow to load).
 
 :class:`ChartProcess` draws them in a child process beside the work that counts and renders the
-report (``python -m symbols._charts``): importing matplotlib and drawing take half a second,
-which a second core hides.
+report: importing matplotlib and drawing take half a second, which a second core hides.
 """
 
 from __future__ import annotations
@@ -195,17 +194,14 @@ class ChartProcess:
         self._child: subprocess.Popen[bytes] | None = None
         if not sys.executable:
             return
-        # the child imports this very package, wherever it was imported from here
         package_parent = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
         try:
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "symbols._charts"],
+                # -P: not the working directory's modules
+                [sys.executable, "-P", "-c", _CHILD, package_parent],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env=env,
             )
         except OSError:
             self._child = None
@@ -273,8 +269,20 @@ def _end(child: subprocess.Popen[bytes]) -> None:
     child.wait()
 
 
-def _serve() -> None:
-    """The child of :class:`ChartProcess`: import what drawing needs, then draw what is sent."""
+# The child finds this package where the parent found it (pytest, a source checkout); last on
+# its path, so that a folder such as site-packages cannot shadow the standard library.
+_CHILD = """
+import sys
+sys.path.append(sys.argv[1])
+from symbols._charts import serve
+serve()
+"""
+
+
+def serve() -> None:
+    """The child of :class:`ChartProcess`: import what drawing needs, then draw the charts for
+    the arguments read (pickled) from standard input, and write them (pickled) to standard
+    output."""
     from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
     from matplotlib.figure import Figure  # noqa: F401
     from matplotlib.ticker import MaxNLocator  # noqa: F401
@@ -285,7 +293,3 @@ def _serve() -> None:
     # done: the parent waits for this process to end, and tearing down matplotlib's modules
     # would keep it waiting a tenth of a second for nothing
     os._exit(0)
-
-
-if __name__ == "__main__":
-    _serve()
