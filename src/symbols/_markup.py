@@ -193,15 +193,19 @@ def _md_url(url: str) -> str:
     return url.translate(_MD_URL) if _MD_URL_SPECIAL.search(url) else url
 
 
+def _md_safe_link(text: str, url: str) -> str:
+    return f"[{text}](<{_md_url(url)}>)"
+
+
 def _md_link(text: str, url: str) -> str:
-    return f"[{md_escape(text)}](<{_md_url(url)}>)"
+    return _md_safe_link(md_escape(text), url)
 
 
 _MD_ENTRY = _EntryStyle(
     _MD_SPECIAL,
     md_escape,
     _md_link,
-    lambda text, url: f"[{text}](<{_md_url(url)}>)",
+    _md_safe_link,
     lambda lead, note, name, ident, rest: f"- **{lead}**{note} \u00b7 **{name}** ({ident}){rest}",
 )
 
@@ -260,15 +264,19 @@ _HTML_SPECIAL = re.compile("[&<>\"']")
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
+def _html_safe_link(text: str, url: str) -> str:
+    return f'<a href="{escape(url)}" rel="noopener noreferrer">{text}</a>'
+
+
 def _html_link(text: str, url: str) -> str:
-    return f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(text)}</a>'
+    return _html_safe_link(escape(text), url)
 
 
 _HTML_ENTRY = _EntryStyle(
     _HTML_SPECIAL,
     escape,
     _html_link,
-    lambda text, url: f'<a href="{escape(url)}" rel="noopener noreferrer">{text}</a>',
+    _html_safe_link,
     lambda lead, note, name, ident, rest: (
         f"<li><strong>{lead}</strong>{note} \u00b7 <strong>{name}</strong> "
         f"(<code>{ident}</code>){rest}</li>"
