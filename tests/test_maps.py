@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from builders import event, feature, write
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
@@ -388,3 +389,12 @@ def test_a_build_computes_the_region_layer_and_each_popup_once(
     pages = [p for p in written if p.suffix == ".html" and p.name != "report.html"]
     assert len(pages) > 3
     assert calls == {"layer": 1, "details": sum(1 for m in loaded.features if m.lon is not None)}
+
+
+def test_a_removal_on_the_first_day_of_the_calendar_has_no_eve(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("0001-01-01", "erected"), event("0001-01-01", "removed")]),
+    )
+    chosen = maps.snapshots(registry.load(path), date(2025, 6, 30))
+    assert [s.kind for s in chosen] == ["year end"]  # the end of year 1; no eve before day 1

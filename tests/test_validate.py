@@ -379,3 +379,45 @@ def test_dates_of_the_wrong_json_type_are_located_errors(tmp_path: Path) -> None
     assert messages[0].startswith("events[0].recorded: ")
     assert messages[1].startswith("events[1].date: ")
     assert messages[2] == "events[2].sources[0].published: expected an EDTF date as text, got list"
+
+
+def test_source_texts_and_notes_must_be_text_and_a_broken_url_is_one_line(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature(
+            "a",
+            [
+                event(
+                    "2016",
+                    "erected",
+                    sources=[
+                        {"url": "https://ok.example/", "title": 5, "publisher": ["P"]},
+                        "https://[oops/x",
+                    ],
+                    note={"text": "n"},
+                )
+            ],
+        ),
+    )
+    messages = [m.split(": ", 2)[2] for m in lines_of(path)]
+    assert messages == [
+        "events[0].sources[0].title: must be text, found 5",
+        "events[0].sources[0].publisher: must be text, found ['P']",
+        "events[0].sources[1]: 'https://[oops/x' is not a URL (Invalid IPv6 URL)",
+        "events[0].note: must be text, found {'text': 'n'}",
+    ]
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_open_ended_dates_before_a_sighting_are_no_crash(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2020/..", "erected"), event("2021/..", "sighting", "removed")]),
+        feature("b", [event("2020/", "erected"), event("2020/..", "removed")]),
+    )
+    assert validate(path, today=TODAY).ok
+    result = CliRunner().invoke(cli, ["status", str(path), "--as-of", "2025-01-01"])
+    assert result.exit_code == 0, result.output

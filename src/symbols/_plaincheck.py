@@ -19,9 +19,9 @@ from datetime import date
 from typing import Any
 
 from . import dates
-from ._values import PLAIN_URL, REGION_CODE, SLUG
+from ._values import PLAIN_URL, REGION_CODE, SLUG, plain_source
 from .errors import DateError
-from .registry import KINDS, PRECISIONS, Event, Source
+from .registry import KINDS, PRECISIONS, Event
 from .timeline import EVENT_TYPES, NEEDS_EXISTENCE, STATUSES
 
 _KINDS = frozenset(KINDS)
@@ -30,7 +30,6 @@ _TYPES = frozenset(EVENT_TYPES)
 _STATUSES = frozenset(STATUSES)
 _TEXTS = ("name", "subject", "place")
 _NEEDS_EXISTENCE = frozenset(NEEDS_EXISTENCE)
-new = tuple.__new__  # (Event and Source are named tuples: no call of their __new__)
 parse_date = dates.parse_text
 
 
@@ -106,37 +105,12 @@ def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
                 ended = when.latest
         elif kind == "sighting":
             sighted = True
-        sources = event_get("sources")
-        if type(sources) is not list or not sources:
+        sources, note = event_get("sources"), event_get("note")
+        if type(sources) is not list or not sources or not all(map(plain_source, sources)):
             return None
-        made_sources = []
-        for source in sources:
-            if type(source) is str:
-                if PLAIN_URL.match(source) is None:
-                    return None
-                made_sources.append(new(Source, (source, None, None, None, None)))
-            elif type(source) is dict and "archived" not in source and "published" not in source:
-                url, title, publisher = (
-                    source.get("url"),
-                    source.get("title"),
-                    source.get("publisher"),
-                )
-                if type(url) is not str or PLAIN_URL.match(url) is None:
-                    return None
-                if title is not None and type(title) is not str:
-                    return None
-                if publisher is not None and type(publisher) is not str:
-                    return None
-                made_sources.append(new(Source, (url, title, publisher, None, None)))
-            else:
-                return None
-        note = event_get("note")
-        made.append(
-            new(
-                Event,
-                (kind, date_text, when, status, made_sources, note if type(note) is str else None),
-            )
-        )
+        if note is not None and type(note) is not str:
+            return None
+        made.append(Event.from_members(kind, date_text, when, status, sources, note))
     if built is not None and ended is not None and ended < built:
         return None  # gone before it was erected
     return made, sighted

@@ -35,13 +35,19 @@ def is_one_of(value: Any, allowed: frozenset[str]) -> bool:
 
 
 def plain_source(source: Any) -> bool:
-    """A source that needs no closer look: a good URL, no archive link or date to check."""
+    """A source that needs no closer look: a good URL, texts that are text, no archive link or
+    date to check."""
     if type(source) is str:
         return PLAIN_URL.match(source) is not None
     if type(source) is not dict or "archived" in source or "published" in source:
         return False
-    url = source.get("url")
-    return type(url) is str and PLAIN_URL.match(url) is not None
+    url, title, publisher = source.get("url"), source.get("title"), source.get("publisher")
+    return (
+        type(url) is str
+        and PLAIN_URL.match(url) is not None
+        and (title is None or type(title) is str)
+        and (publisher is None or type(publisher) is str)
+    )
 
 
 def coordinates_problem(value: Any, depth: int) -> str | None:
@@ -75,7 +81,10 @@ def url_problem(url: Any) -> str | None:
         return None  # the common case, without urlsplit's cost at 100,000 objects
     if not isinstance(url, str) or not url:
         return f"{show(url)} is not a URL"
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as error:  # e.g. "https://[oops/x": Invalid IPv6 URL
+        return f"{url!r} is not a URL ({error})"
     if parts.scheme.lower() not in ("http", "https"):
         return f"{url!r} is not an http(s) URL"
     if not parts.netloc:

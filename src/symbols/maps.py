@@ -133,7 +133,8 @@ def snapshots(registry: Registry, today: date, extra: Iterable[date] = ()) -> li
         for m in registry.features
         if (r := m.history.removal()) is not None and (r.latest - r.earliest).days <= _DATED
     ]
-    if dated and (eve := min(dated) - timedelta(days=1)) < today:
+    first = min(dated, default=dates.MIN_DAY)
+    if first > dates.MIN_DAY and (eve := first - timedelta(days=1)) < today:
         chosen.setdefault(eve, "eve")
     years = sorted(
         {c.latest.year for m in registry.features for c in m.history.changes}

@@ -234,7 +234,8 @@ def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Chan
     for index, kind, status, earliest, latest, doubtful in narrowed:
         changes_status = previous is None or status != previous.status
         if kind == "sighting" and previous is not None and changes_status:
-            earliest = min(previous.latest + _ONE_DAY, latest)
+            # the day after the previous change, within this one's range (an open end has none)
+            earliest = previous.latest + _ONE_DAY if previous.latest < latest else latest
         change = _new(Change, (index, kind, status, earliest, latest, doubtful, changes_status))
         ordered.append(change)
         previous = change

@@ -237,9 +237,12 @@ class _Checker:
         recorded = get("recorded")
         if recorded is not None:
             self._check_date(at, recorded, key="recorded")
+        note = get("note")
+        if note is not None and not isinstance(note, str):
+            self.error((*at, "note"), f"must be text, found {show(note)}")
         date_text = get("date")
         when = self._check_date(at, date_text)
-        return Event.from_members(kind, date_text, when, status, sources, get("note"))
+        return Event.from_members(kind, date_text, when, status, sources, note)
 
     def _check_type_and_status(self, at: tuple, kind: Any, status: Any) -> None:
         if kind is None:
@@ -296,6 +299,10 @@ class _Checker:
                 problem = url_problem(source["url"])
                 if problem:
                     self.error((*where, "url"), problem)
+            for key in ("title", "publisher"):
+                text = source.get(key)
+                if text is not None and not isinstance(text, str):
+                    self.error((*where, key), f"must be text, found {show(text)}")
             archived = source.get("archived")
             if archived is not None and (problem := url_problem(archived)):
                 self.error((*where, "archived"), problem)
