@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from netutil import closed_port
@@ -24,6 +25,10 @@ from symbols.errors import NetworkError, SymbolsError
 @pytest.fixture(name="closed_port")
 def closed_port_fixture() -> int:
     return closed_port()
+
+
+def same(value: Any) -> Any:
+    return value
 
 
 def make_client(tmp_path: Path, **overrides) -> tuple[_http.Client, list[float]]:  # type: ignore[no-untyped-def]
@@ -120,8 +125,10 @@ def test_fetch_json_caches_answers(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_oneshot_request("/api", query_string="q=1").respond_with_json({"n": 1})
     client, _ = make_client(tmp_path)
     url = server.url_for("/api")
-    assert client.fetch_json("API", url, params={"q": "1"}) == {"n": 1}
-    assert client.fetch_json("API", url, params={"q": "1"}) == {"n": 1}  # from the cache
+    assert client.fetch_json("API", url, params={"q": "1"}, parse=same) == {"n": 1}
+    assert client.fetch_json("API", url, params={"q": "1"}, parse=same) == {
+        "n": 1
+    }  # from the cache
     assert len(server.log) == 1
     assert len(list((tmp_path / "cache").glob("*.json"))) == 1
 
@@ -130,13 +137,13 @@ def test_cache_expires_and_can_be_off(server: HTTPServer, tmp_path: Path) -> Non
     server.expect_request("/api").respond_with_json({"n": 2})
     url = server.url_for("/api")
     client, _ = make_client(tmp_path, cache_ttl=0.0)
-    client.fetch_json("API", url)
+    client.fetch_json("API", url, parse=same)
     time.sleep(0.01)
-    client.fetch_json("API", url)
+    client.fetch_json("API", url, parse=same)
     assert len(server.log) == 2  # expired
     off, _ = make_client(tmp_path / "off", cache=False)
-    off.fetch_json("API", url)
-    off.fetch_json("API", url)
+    off.fetch_json("API", url, parse=same)
+    off.fetch_json("API", url, parse=same)
     assert len(server.log) == 4 and not (tmp_path / "off" / "cache").exists()
 
 
@@ -146,15 +153,55 @@ def test_cache_keys_include_the_body(server: HTTPServer, tmp_path: Path) -> None
     )
     client, _ = make_client(tmp_path)
     url = server.url_for("/post")
-    assert client.fetch_json("API", url, method="POST", data={"data": "a"}) == {"got": "a"}
-    assert client.fetch_json("API", url, method="POST", data={"data": "b"}) == {"got": "b"}
+    assert client.fetch_json("API", url, method="POST", data={"data": "a"}, parse=same) == {
+        "got": "a"
+    }
+    assert client.fetch_json("API", url, method="POST", data={"data": "b"}, parse=same) == {
+        "got": "b"
+    }
+
+
+def refuse_remarks(value: Any) -> Any:
+    if "remark" in value:
+        raise ValueError(value["remark"])
+    return value["n"]
+
+
+def test_answers_the_parser_refuses_are_not_cached(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_oneshot_request("/api").respond_with_json({"remark": "Query timed out"})
+    server.expect_request("/api").respond_with_json({"n": 3})
+    client, _ = make_client(tmp_path)
+    url = server.url_for("/api")
+    with pytest.raises(
+        _http.BadAnswer,
+        match=r"^API at 127\.0\.0\.1:\d+ answered unexpectedly \(Query timed out\)",
+    ):
+        client.fetch_json("API", url, parse=refuse_remarks)
+    assert not (tmp_path / "cache").exists()
+    assert client.fetch_json("API", url, parse=refuse_remarks) == 3  # asked again
+    assert client.fetch_json("API", url, parse=refuse_remarks) == 3  # now from the cache
+    assert len(server.log) == 2
+
+
+def test_a_cached_answer_the_parser_refuses_is_asked_again(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/api").respond_with_json({"remark": "Query timed out"})
+    client, _ = make_client(tmp_path)
+    url = server.url_for("/api")
+    client.fetch_json("API", url, parse=same)  # cached, as versions that did not check did
+    server.clear()
+    server.expect_request("/api").respond_with_json({"n": 4})
+    assert client.fetch_json("API", url, parse=refuse_remarks) == 4
+    assert client.fetch_json("API", url, parse=refuse_remarks) == 4
+    assert len(server.log) == 1
 
 
 def test_malformed_json_is_one_line(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/bad").respond_with_data("{not json", content_type="application/json")
     client, _ = make_client(tmp_path)
     with pytest.raises(_http.BadAnswer, match=r"^API at 127\.0\.0\.1:\d+ answered with malformed"):
-        client.fetch_json("API", server.url_for("/bad"))
+        client.fetch_json("API", server.url_for("/bad"), parse=same)
     assert not (tmp_path / "cache").exists()  # bad answers are not cached
 
 
@@ -162,13 +209,13 @@ def test_error_status_is_a_bad_answer(server: HTTPServer, tmp_path: Path) -> Non
     server.expect_request("/gone").respond_with_data("gone", status=410)
     client, _ = make_client(tmp_path)
     with pytest.raises(_http.BadAnswer, match="answered 410 GONE"):
-        client.fetch_json("API", server.url_for("/gone"))
+        client.fetch_json("API", server.url_for("/gone"), parse=same)
 
 
 def test_unreachable_is_a_network_error(closed_port: int, tmp_path: Path) -> None:
     client, slept = make_client(tmp_path)
     with pytest.raises(NetworkError) as caught:
-        client.fetch_json("API", f"http://127.0.0.1:{closed_port}/x")
+        client.fetch_json("API", f"http://127.0.0.1:{closed_port}/x", parse=same)
     message = str(caught.value)
     assert not isinstance(caught.value, _http.BadAnswer)
     assert "cannot reach API at 127.0.0.1" in message and "connection refused" in message
@@ -183,7 +230,7 @@ def test_timeout(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/late").respond_with_handler(late)
     client, _ = make_client(tmp_path, timeout=0.2)
     with pytest.raises(NetworkError, match="timed out waiting for an answer"):
-        client.fetch_json("API", server.url_for("/late"))
+        client.fetch_json("API", server.url_for("/late"), parse=same)
 
 
 def test_probe_falls_back_to_get(server: HTTPServer, tmp_path: Path) -> None:

@@ -368,8 +368,8 @@ def test_archive_bad_snapshot_urls_are_failed_lookups(
     )
     assert result.exit_code == 1
     assert (
-        f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine answered a bad "
-        f"snapshot link: {snapshot!r} "
+        f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine at "
+        f"127.0.0.1:{server.port} answered unexpectedly (a bad snapshot link: {snapshot!r} "
     ) in result.stdout
     assert "archive: 1 archived links written" in result.stderr
     events = json.loads(path.read_text())["features"][0]["properties"]["events"]
@@ -802,6 +802,40 @@ def test_discover_uses_the_cache(server: HTTPServer, tmp_path: Path) -> None:
     assert len(json.loads(out.read_text())["features"]) == 4
     result = run(*discover_args(server, path, out, "--no-cache"))
     assert result.exit_code == 1 and "answered 500" in result.stderr
+
+
+def test_discover_does_not_cache_a_refused_answer(server: HTTPServer, tmp_path: Path) -> None:
+    timed_out = {"elements": [], "remark": "runtime error: Query timed out in query at line 4"}
+    serve_queries(server, overpass=timed_out)
+    path = discover_registry(tmp_path)
+    out = tmp_path / "review.geojson"
+    result = run(*discover_args(server, path, out))
+    assert result.exit_code == 1 and "Query timed out" in result.stderr
+    server.clear()
+    seen = serve_queries(server)  # Overpass answers properly now
+    result = run(*discover_args(server, path, out))  # the cache is on
+    assert result.exit_code == 0, result.output
+    assert len(seen["overpass"]) == 1  # asked again, not given the timeout from the cache
+    assert seen["sparql"] == []  # the good Wikidata answers came from the cache
+    assert len(json.loads(out.read_text())["features"]) == 4
+
+
+def test_archive_does_not_cache_a_refused_answer(server: HTTPServer, tmp_path: Path) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": {"url": "javascript:alert(1)"}, "/b": None, "/missing": None})
+    path = archive_registry(tmp_path, server)
+    wayback = server.url_for("/wayback/available")
+    result = run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    assert result.exit_code == 1 and "lookup failed" in result.stdout
+    server.clear()
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    asked = serve_wayback(server, {"/ok": "2016", "/b": None, "/missing": None})
+    result = run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    assert result.exit_code == 0, result.output
+    assert [q["url"][0] for q in asked] == [server.url_for("/ok")]  # the others: cached
+    assert "archive: 1 archived links written" in result.stderr
 
 
 def test_discover_never_writes_the_registry(server: HTTPServer, tmp_path: Path) -> None:

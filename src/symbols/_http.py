@@ -9,7 +9,7 @@ One :class:`Client` wraps one ``requests.Session`` with:
 - a per-host politeness delay: requests to one host start at least ``delay`` seconds apart, even
   from several threads;
 - a small on-disk cache of JSON answers from the query services (not of link checks), keyed by
-  method, URL and body, with an expiry.
+  method, URL and body, with an expiry; only answers the caller's parser accepted are kept.
 
 Everything is tunable through :class:`Settings` (tests make the waits tiny) and environment
 variables (``SYMBOLS_HTTP_*``, ``SYMBOLS_CACHE_*``, ``SYMBOLS_*_URL``). ``requests`` is imported
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import orjson
@@ -46,6 +46,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 HEAD_REFUSED = frozenset({403, 405, 501})  # answers to HEAD that deserve a GET
 CACHE_MAX_FILES = 500  # the oldest entries beyond this are pruned
 CACHE_MAX_BYTES = 5_000_000  # larger answers are not cached
+
+T = TypeVar("T")
 
 
 class BadAnswer(NetworkError):
@@ -269,14 +271,22 @@ class Client:
         params: dict[str, str] | None = None,
         data: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Any:
-        """GET or POST ``url`` and parse JSON, using the cache. Any failure is a NetworkError
-        naming ``service`` and the host, in one line."""
+        parse: Callable[[Any], T],
+    ) -> T:
+        """GET or POST ``url``, decode the JSON and return ``parse(value)``, using the cache.
+
+        ``parse`` checks the answer (raising ValueError when it is not what was asked, such as
+        Overpass's 200 with "runtime error: Query timed out") and makes the result. Only an
+        answer it accepts is cached: a bad one would otherwise be given back for a day. Any
+        failure is a NetworkError naming ``service`` and the host, in one line."""
         full = f"{url}?{urlencode(params)}" if params else url
         key = hashlib.sha256(f"{method} {full}\n{urlencode(data or {})}".encode()).hexdigest()
         cached = self._cache_get(key)
         if cached is not None:
-            return cached
+            try:
+                return parse(cached)
+            except ValueError:
+                pass  # kept by a version that cached answers unchecked: ask again
         import requests
 
         host = urlsplit(url).netloc or url
@@ -296,8 +306,14 @@ class Client:
             raise BadAnswer(
                 f"{service} at {host} answered with malformed JSON; nothing was written"
             ) from None
+        try:
+            result = parse(value)
+        except ValueError as error:
+            raise BadAnswer(
+                f"{service} at {host} answered unexpectedly ({error}); nothing was written"
+            ) from None
         self._cache_put(key, full, response.content)
-        return value
+        return result
 
     # -- the cache: one JSON file per answer, named by the key's hash ---------------------------
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
@@ -46,6 +46,7 @@ from .errors import NetworkError, SymbolsError
 from .registry import Registry, load
 
 CONNECTION_FAILURES = ("host not found", "connection refused", "network unreachable")
+T = TypeVar("T")
 
 
 # -- checking links ---------------------------------------------------------------------------
@@ -109,9 +110,16 @@ def wayback_snapshot(
     if day:
         params["timestamp"] = day.strftime("%Y%m%d")
     try:
-        answer = client.fetch_json("the Wayback Machine", base, params=params)
+        return client.fetch_json(
+            "the Wayback Machine", base, params=params, parse=_closest_snapshot
+        )
     except _http.BadAnswer as error:
         raise ValueError(str(error).removesuffix("; nothing was written")) from None
+
+
+def _closest_snapshot(answer: Any) -> str | None:
+    """The snapshot link in a Wayback availability answer, or None when there is none;
+    ValueError when it is not such an answer or its link is not a good http(s) URL."""
     if not isinstance(answer, dict) or not isinstance(answer.get("archived_snapshots"), dict):
         raise ValueError("not a Wayback availability answer")
     closest = answer["archived_snapshots"].get("closest")
@@ -123,7 +131,7 @@ def wayback_snapshot(
     snapshot = re.sub(r"^http://web\.archive\.org/", "https://web.archive.org/", snapshot)
     problem = url_problem(snapshot)
     if problem:
-        raise ValueError(f"the Wayback Machine answered a bad snapshot link: {problem}")
+        raise ValueError(f"a bad snapshot link: {problem}")
     return snapshot
 
 
@@ -293,18 +301,26 @@ def discover(
     overpass = _http.endpoint("overpass", overpass_url)
     headers = {"Accept": "application/sparql-results+json"}
 
-    def ask_wikidata(query: str, parse: Callable[[Any], Any]) -> Any:
-        answer = client.fetch_json(
-            "Wikidata", sparql, params={"query": query, "format": "json"}, headers=headers
+    def ask_wikidata(query: str, parse: Callable[[Any], T]) -> T:
+        return client.fetch_json(
+            "Wikidata",
+            sparql,
+            params={"query": query, "format": "json"},
+            headers=headers,
+            parse=parse,
         )
-        return _parsed("Wikidata", sparql, parse, answer)
 
     labels = ask_wikidata(_wikidata.labels_query(subject), _wikidata.parse_labels)
     label = labels.get("en") or next(iter(labels.values()), subject)
     items = ask_wikidata(_wikidata.items_query(subject, country), _wikidata.parse_items)
     query = _overpass.query(subject, country, names or surnames(labels))
-    answer = client.fetch_json("Overpass", overpass, method="POST", data={"data": query})
-    objects = _parsed("Overpass", overpass, lambda a: _overpass.parse(a, subject), answer)
+    objects = client.fetch_json(
+        "Overpass",
+        overpass,
+        method="POST",
+        data={"data": query},
+        parse=lambda answer: _overpass.parse(answer, subject),
+    )
     new, held = [], []
     ignore = subject_words([*labels.values(), *(names or [])])
     for candidate in sorted(merge([*items, *objects], ignore), key=lambda c: c.id):
@@ -315,16 +331,6 @@ def discover(
             candidate.near = nearby(candidate, registry)
             new.append(candidate)
     return label, new, held
-
-
-def _parsed(service: str, url: str, parse: Callable[[Any], Any], answer: Any) -> Any:
-    try:
-        return parse(answer)
-    except ValueError as error:
-        host = urlsplit(url).netloc or url
-        raise NetworkError(
-            f"{service} at {host} answered unexpectedly ({error}); nothing was written"
-        ) from None
 
 
 def run_discover(
