@@ -58,6 +58,9 @@ def _fake_python(tmp_path: Path, body: str) -> str:
         "exit 3",  # fails at once
         "cat >/dev/null; echo not a pickle",  # answers nonsense, successfully
         "cat >/dev/null; echo oops >&2; exit 1",  # fails after reading
+        # answers with a pickled dict that is not the charts
+        f'exec {sys.executable} -c "import pickle, sys; sys.stdin.buffer.read(); '
+        "sys.stdout.buffer.write(pickle.dumps({'cumulative.svg': b'x'}))\"",
     ],
 )
 def test_a_failing_child_leaves_the_drawing_to_this_process(
@@ -120,10 +123,12 @@ def test_report_and_build_use_it_and_end_it_when_the_registry_is_refused(
     )["cumulative.png"]
     assert runner.invoke(cli, ["report", str(path)]).exit_code == 0  # no charts: no child
     assert runner.invoke(cli, ["report", str(path), "--format", "csv"]).exit_code == 0
+    started = [child for child in started if child is not None]  # (CSV and stdout: none)
     assert len(started) == 2
     bad = write(tmp_path / "bad.geojson", feature("a", [event("2022-13-01", "toppled")]))
     result = runner.invoke(cli, ["report", str(bad), "--out", str(tmp_path / "bad.md")])
     assert result.exit_code == 1 and "bad.geojson" in result.output
+    started = [child for child in started if child is not None]
     assert len(started) == 3
     assert all(child is not None and child.returncode is not None for child in started)
 
@@ -139,4 +144,26 @@ def test_the_child_imports_this_package_not_one_in_the_working_directory(
     with ChartProcess() as charts:
         charts.send(*ARGS)
         monkeypatch.setattr(_charts, "draw", _no_drawing_here)
+        assert charts.result() == drawn_here
+
+
+def test_sending_does_not_wait_for_a_child_that_does_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, "exec sleep 60"))
+    many = list(range(200_000))  # far more than a pipe holds
+    with ChartProcess() as charts:
+        child = charts._child
+        started = time.monotonic()
+        charts.send(many, [str(p) for p in many], many, many, "month", "", ("svg",))
+        assert time.monotonic() - started < 2
+    assert child is not None and child.returncode is not None
+    with pytest.raises(RuntimeError, match="twice"):
+        charts.send(*ARGS)
+
+
+def test_without_spawning_it_draws_here(drawn_here: dict[str, bytes]) -> None:
+    with ChartProcess(spawn=False) as charts:
+        assert charts._child is None
+        charts.send(*ARGS)
         assert charts.result() == drawn_here

@@ -276,17 +276,24 @@ def test_timeline_command(sample_path: Path, tmp_path: Path) -> None:
 
 def test_build_command(sample_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    out.mkdir()
-    (out / "map-1999-12-31.html").write_text("stale")
-    (out / "notes.txt").write_text("mine")
+    (out / "assets").mkdir(parents=True)
+    (out / "map-1999-12-31.html").write_text("stale: an earlier build's snapshot")
+    (out / "assets" / "snapshots.txt").write_text("map-1999-12-31.html\n")
+    mine = {"notes.txt": "mine", "map-2020-06-15.html": "made by symbols map"}
+    for name, text in mine.items():
+        (out / name).write_text(text)
     result = CliRunner().invoke(
         cli, ["build", str(sample_path), "--out", str(out), "--snapshot", "2022-01-01"]
     )
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
     assert {"index.html", "timeline.html", "map-2022-01-01.html", "map-2022-01-04.html"} <= names
-    assert "map-1999-12-31.html" not in names and "notes.txt" in names
-    files = [p for p in out.rglob("*") if p.is_file() and p.name != "notes.txt"]
+    assert "map-1999-12-31.html" not in names
+    assert all((out / name).read_text() == text for name, text in mine.items())
+    listed = (out / "assets" / "snapshots.txt").read_text().split()
+    assert "map-2022-01-01.html" in listed and "map-2020-06-15.html" not in listed
+    assert sorted(listed) == sorted(n for n in names if n.startswith("map-") and n not in mine)
+    files = [p for p in out.rglob("*") if p.is_file() and p.name not in mine]
     assert result.stderr.count("wrote ") == len(files)
     index = data_block((out / "index.html").read_text())
     hrefs = {link["href"] for link in index["links"]}
@@ -398,3 +405,15 @@ def test_a_removal_on_the_first_day_of_the_calendar_has_no_eve(tmp_path: Path) -
     )
     chosen = maps.snapshots(registry.load(path), date(2025, 6, 30))
     assert [s.kind for s in chosen] == ["year end"]  # the end of year 1; no eve before day 1
+
+
+def test_a_later_build_removes_only_the_snapshots_it_no_longer_chooses(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    loaded = registry.load(sample_path)
+    maps.build(loaded, out, today=date(2025, 6, 30), extra_snapshots=[date(2022, 1, 1)])
+    assert (out / "map-2022-01-01.html").exists()
+    maps.build(loaded, out, today=date(2025, 6, 30))
+    assert not (out / "map-2022-01-01.html").exists()
+    assert (out / "map-2022-01-04.html").exists()  # chosen again: kept, rewritten

@@ -14,9 +14,10 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 REMOVED_COLOR = "#b2182b"
 ERECTED_COLOR = "#2166ac"
@@ -179,26 +180,27 @@ def _save(figure: Any, fmt: str, metadata: dict[str, Any]) -> bytes:
 
 
 class ChartProcess:
-    """A child process that imports matplotlib as soon as it starts, then draws the charts for
-    the arguments of :func:`draw` it is sent. Start it before the registry is read, :meth:`send`
-    the counts once they are known, render the report, then take the :meth:`result`.
+    """The report's charts, drawn in a child process that imports matplotlib as soon as it
+    starts: start it before the registry is read, :meth:`send` the arguments of :func:`draw`
+    once the counts are known, render the report, then take the :meth:`result`.
 
-    The child is only a way to use another core: if it cannot start, fails or takes longer
-    than ``timeout`` seconds, :meth:`result` draws the charts in this process, which gives the
-    same bytes (the same function, the same settings). Use it as a context manager: leaving
+    The child is only a way to use another core. With ``spawn=False`` (or in a frozen program,
+    which has no Python to start), and whenever the child cannot start, fails, answers
+    something else or takes longer than ``timeout`` seconds, :meth:`result` draws the charts in
+    this process: the same function, so the same bytes. Use it as a context manager: leaving
     ends a child still running (a registry that failed to load sends it nothing)."""
 
-    def __init__(self, timeout: float = 120.0) -> None:
+    def __init__(self, spawn: bool = True, timeout: float = 120.0) -> None:
         self.timeout = timeout
         self._args: tuple[Any, ...] | None = None
         self._child: subprocess.Popen[bytes] | None = None
-        if not sys.executable:
+        self._sending: threading.Thread | None = None
+        if not spawn or not sys.executable or getattr(sys, "frozen", False):
             return
-        package_parent = str(Path(__file__).resolve().parent.parent)
         try:
+            # this file itself, which needs nothing of its package; -P: nothing from its folder
             self._child = subprocess.Popen(
-                # -P: not the working directory's modules
-                [sys.executable, "-P", "-c", _CHILD, package_parent],
+                [sys.executable, "-P", str(Path(__file__).resolve())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -207,18 +209,20 @@ class ChartProcess:
             self._child = None
 
     def send(self, *args: Any) -> None:
-        """Have the child draw ``draw(*args)``."""
+        """Have the charts ``draw(*args)`` drawn (once)."""
+        if self._args is not None:
+            raise RuntimeError("ChartProcess.send() twice: it draws one set of charts")
         self._args = args
         child = self._child
         if child is None or child.stdin is None:
             return
-        try:
-            child.stdin.write(pickle.dumps(args))
-            child.stdin.close()
-        except OSError:  # (a child that died: BrokenPipeError)
-            self.close()
-            return
-        child.stdin = None  # sent and closed: communicate() must not flush it again
+        # written beside the report's work: the child reads only once matplotlib is loaded,
+        # and many periods are more than a pipe holds
+        self._sending = threading.Thread(
+            target=_send, args=(child.stdin, pickle.dumps(args)), daemon=True
+        )
+        self._sending.start()
+        child.stdin = None  # the thread closes it; communicate() must leave it alone
 
     def result(self) -> dict[str, bytes]:
         """The charts for the arguments sent: the child's, else drawn here."""
@@ -232,13 +236,15 @@ class ChartProcess:
                 out = None
             finally:
                 _end(child)
+            if self._sending is not None:
+                self._sending.join()  # done: the child has ended and its pipe is closed
             if out and child.returncode == 0:
                 try:
                     charts = pickle.loads(out)
                 except Exception:  # whatever the child wrote, it was not the charts
                     charts = None
-                if isinstance(charts, dict):
-                    return charts
+                if _are_charts(charts, self._args[-1]):
+                    return charts  # type: ignore[no-any-return]
         return draw(*self._args)
 
     def close(self) -> None:
@@ -258,6 +264,23 @@ class ChartProcess:
         self.close()
 
 
+def _send(pipe: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(OSError):  # (a child that died: BrokenPipeError)
+        pipe.write(data)
+    with contextlib.suppress(OSError):
+        pipe.close()
+
+
+def _are_charts(charts: Any, formats: tuple[str, ...]) -> bool:
+    """Whether ``charts`` is what :func:`draw` gives for ``formats``."""
+    names = {f"{chart}.{fmt}" for chart in ("cumulative", "per-period") for fmt in formats}
+    return (
+        isinstance(charts, dict)
+        and set(charts) == names
+        and all(isinstance(data, bytes) for data in charts.values())
+    )
+
+
 def _end(child: subprocess.Popen[bytes]) -> None:
     """Kill ``child`` if it still runs, close its pipes and reap it."""
     if child.poll() is None:
@@ -267,16 +290,6 @@ def _end(child: subprocess.Popen[bytes]) -> None:
             with contextlib.suppress(OSError):
                 pipe.close()
     child.wait()
-
-
-# The child finds this package where the parent found it (pytest, a source checkout); last on
-# its path, so that a folder such as site-packages cannot shadow the standard library.
-_CHILD = """
-import sys
-sys.path.append(sys.argv[1])
-from symbols._charts import serve
-serve()
-"""
 
 
 def serve() -> None:
@@ -293,3 +306,7 @@ def serve() -> None:
     # done: the parent waits for this process to end, and tearing down matplotlib's modules
     # would keep it waiting a tenth of a second for nothing
     os._exit(0)
+
+
+if __name__ == "__main__":
+    serve()

@@ -40,8 +40,7 @@ def summary(report: Report) -> str:
     """A sentence or two with the totals."""
     unit = report.freq
     removed, erected = sum(report.removed), sum(report.erected)
-    rough_removed = len(report.of("removed", rough=True))
-    rough_erected = len(report.of("erected", rough=True))
+    rough_removed, rough_erected = report.rough_counts
     where = f"{report.name} ({plural(report.objects, 'object')})"
     if report.periods and (removed or erected):
         first, last = report.labels[0], report.labels[-1]

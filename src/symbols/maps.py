@@ -19,15 +19,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import dates
 from ._mapdata import map_payload, region_removals, timeline_payload, title_of
 from .errors import DateError
 from .registry import Registry
-
-if TYPE_CHECKING:
-    from ._charts import ChartProcess
 
 __all__ = [
     "Link",
@@ -43,6 +40,7 @@ __all__ = [
 INDEX = "index.html"
 TIMELINE = "timeline.html"
 ASSETS = "assets"  # the folder, beside the pages, of their shared script and style
+SNAPSHOT_LIST = "snapshots.txt"  # in ASSETS: the snapshot pages the last build wrote
 MAX_YEAR_ENDS = 10  # snapshots at year ends: the latest ten years with events
 _DATED = 31  # days: a removal known to this precision has an eve
 _SNAPSHOT_FILE = re.compile(r"map-\d{4}-\d{2}-\d{2}\.html")
@@ -61,12 +59,6 @@ class Link:
 class Snapshot:
     day: date
     kind: str  # "chosen" (--snapshot), "eve" (of the first dated removal) or "year end"
-
-    @property
-    def label(self) -> str:
-        if self.kind == "year end":
-            return f"end of {self.day.year}"
-        return "eve of the first dated removal" if self.kind == "eve" else "chosen date"
 
     @property
     def filename(self) -> str:
@@ -155,24 +147,16 @@ def build(
 ) -> list[Path]:
     """Write the map set into ``out_dir``: ``index.html`` (the map as of today, linking to the
     rest), ``timeline.html``, ``map-YYYY-MM-DD.html`` snapshots and the reports. Snapshot files
-    of earlier builds that are no longer chosen are removed. Returns the paths written, in
-    order."""
+    that an earlier build wrote (listed in ``assets/snapshots.txt``) and that are no longer
+    chosen are removed; other files are left alone, maps made by ``symbols map`` included.
+    Returns the paths written, in order."""
     from ._charts import ChartProcess
+    from ._mappage import PAGE_ASSETS, page_asset
+    from .reports import write_reports
 
-    with ChartProcess() as chart_process:  # matplotlib loads on another core meanwhile
-        day = today or dates.today()
-        return _build(registry, Path(out_dir), day, extra_snapshots, progress, chart_process)
-
-
-def _build(
-    registry: Registry,
-    out: Path,
-    today: date,
-    extra_snapshots: Iterable[date],
-    progress: Callable[[Path], None] | None,
-    chart_process: ChartProcess,
-) -> list[Path]:
-    chosen = snapshots(registry, today, extra_snapshots)
+    out = Path(out_dir)
+    today = today or dates.today()
+    chosen = snapshots(registry, today, extra_snapshots)  # (a bad --snapshot: nothing started)
     written: list[Path] = []
 
     def done(path: Path) -> None:
@@ -180,21 +164,18 @@ def _build(
         if progress is not None:
             progress(path)
 
-    from ._mappage import PAGE_ASSETS, page_asset
-
-    # the pages share one copy of their script and style instead of inlining it in each
-    for name in PAGE_ASSETS:
-        done(write_page(out / ASSETS / name, page_asset(name)))
-    back = Link(INDEX, "All maps and reports")
-    page = timeline_html(registry, today, links=[back], assets=ASSETS)
-    done(write_page(out / TIMELINE, page))
-    for snapshot in chosen:
-        links = [back, Link(f"{TIMELINE}#date={snapshot.day.isoformat()}", "Time slider")]
-        page = map_html(registry, snapshot.day, links=links, assets=ASSETS)
-        done(write_page(out / snapshot.filename, page))
-    from .reports import write_reports
-
-    reports = write_reports(registry, out, chart_process)
+    with ChartProcess() as charts:  # matplotlib loads on another core while the maps are made
+        # the pages share one copy of their script and style instead of inlining it in each
+        for name in PAGE_ASSETS:
+            done(write_page(out / ASSETS / name, page_asset(name)))
+        back = Link(INDEX, "All maps and reports")
+        page = timeline_html(registry, today, links=[back], assets=ASSETS)
+        done(write_page(out / TIMELINE, page))
+        for snapshot in chosen:
+            links = [back, Link(f"{TIMELINE}#date={snapshot.day.isoformat()}", "Time slider")]
+            page = map_html(registry, snapshot.day, links=links, assets=ASSETS)
+            done(write_page(out / snapshot.filename, page))
+        reports = write_reports(registry, out, charts)
     for path in reports:
         done(path)
     links = [Link(TIMELINE, "Time slider: every date from the first event to today")]
@@ -203,19 +184,32 @@ def _build(
     links += [link for link in snapshot_links if link.group != "Snapshots"]
     links += [Link(path.relative_to(out).as_posix(), path.name, "Reports") for path in reports]
     done(write_page(out / INDEX, map_html(registry, today, links=links, assets=ASSETS)))
-    keep = {s.filename for s in chosen}
-    for stale in sorted(out.glob("map-*.html")):
-        if _SNAPSHOT_FILE.fullmatch(stale.name) and stale.name not in keep:
-            with contextlib.suppress(OSError):
-                stale.unlink()
+    done(_replace_snapshot_list(out, [s.filename for s in chosen]))
     return written
+
+
+def _replace_snapshot_list(out: Path, names: list[str]) -> Path:
+    """Record this build's snapshot files, removing those of the last build not among them;
+    return the list's path."""
+    listing = out / ASSETS / SNAPSHOT_LIST
+    try:
+        before = listing.read_text(encoding="utf-8").split()
+    except OSError:
+        before = []
+    for name in sorted(set(before) - set(names)):
+        if _SNAPSHOT_FILE.fullmatch(name):  # (only a page name, never a path elsewhere)
+            with contextlib.suppress(OSError):
+                (out / name).unlink()
+    return write_page(listing, "".join(f"{name}\n" for name in names))
 
 
 def _snapshot_link(snapshot: Snapshot) -> Link:
     day = snapshot.day
     if snapshot.kind == "year end":
         return Link(snapshot.filename, str(day.year), "Year ends")
-    text = day.isoformat() if snapshot.kind == "chosen" else f"{day} ({snapshot.label})"
+    text = (
+        day.isoformat() if snapshot.kind == "chosen" else f"{day} (eve of the first dated removal)"
+    )
     return Link(snapshot.filename, text, "Snapshots")
 
 

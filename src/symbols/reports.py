@@ -21,7 +21,6 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -32,7 +31,7 @@ from . import dates
 from ._atomic import write_output
 from ._markup import chart_names, html, markdown, plural, region_names
 from ._periods import period_end, period_function, period_label, period_of, period_start
-from .errors import ReportError
+from .errors import OutputError, ReportError
 from .registry import Monument, Registry, load, paused_collector
 from .timeline import Transition
 
@@ -86,6 +85,12 @@ class Report:
     @property
     def labels(self) -> list[str]:
         return [period_label(p, self.freq) for p in self.periods]
+
+    @property
+    def rough_counts(self) -> tuple[int, int]:
+        """How many removals and erections have a date known only roughly."""
+        erected = sum(o.what == "erected" for o in self.rough)
+        return len(self.rough) - erected, erected
 
     def of(self, what: str, rough: bool = False) -> list[Occurrence]:
         return [o for o in (self.rough if rough else self.counted) if o.what == what]
@@ -237,14 +242,11 @@ def by_period(report: Report) -> tuple[list[str | None], dict[tuple[str | None, 
 
 
 def render(
-    report: Report,
-    fmt: str,
-    chart_stem: str | None = None,
-    chart_process: ChartProcess | None = None,
+    report: Report, fmt: str, chart_stem: str | None = None, charts: ChartProcess | None = None
 ) -> str:
     """The report as text. Markdown shows the charts written beside it as ``chart_stem``-*.png
-    (without a stem it says how to get them); HTML embeds them, drawing them here (or in
-    ``chart_process`` while the document is made)."""
+    (without a stem it says how to get them); HTML embeds them, drawn by ``charts`` (a
+    :class:`~symbols._charts.ChartProcess`; by default here) while the document is made."""
     if fmt == "csv":
         return render_csv(report)
     from . import _reportdoc  # here, not at the top: it imports this module (and CSV skips it)
@@ -252,9 +254,9 @@ def render(
     if fmt == "md":
         return markdown(_reportdoc.document(report), chart_stem)
     if fmt == "html":
-        charts = charts_later(report, ("svg",), chart_process)
+        drawing = _send_charts(report, ("svg",), charts)
         doc = _reportdoc.document(report)
-        return html(doc, _reportdoc.title(report), charts())
+        return html(doc, _reportdoc.title(report), drawing.result())
     raise ReportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
@@ -283,27 +285,19 @@ def render_csv(report: Report) -> str:
 
 def draw_charts(report: Report, formats: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
     """``cumulative.svg``, ``cumulative.png``, ``per-period.svg``, ``per-period.png`` (those of
-    ``formats``)."""
-    from . import _charts
-
-    return _charts.draw(*_chart_args(report, formats))
+    ``formats``), drawn here."""
+    return _send_charts(report, formats, None).result()
 
 
-def charts_later(
-    report: Report, formats: tuple[str, ...], chart_process: ChartProcess | None
-) -> Callable[[], dict[str, bytes]]:
-    """What gives :func:`draw_charts`: with a ``chart_process``, the charts are sent to be drawn
-    there now, and the call waits for them; without one, the call draws them."""
-    if chart_process is None:
-        return lambda: draw_charts(report, formats)
-    chart_process.send(*_chart_args(report, formats))
-    return chart_process.result
+def _send_charts(
+    report: Report, formats: tuple[str, ...], charts: ChartProcess | None
+) -> ChartProcess:
+    """``charts`` (by default one that draws in this process) sent the report's charts to
+    draw; its ``result()`` gives them."""
+    from ._charts import ChartProcess
 
-
-def _chart_args(report: Report, formats: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
-    """:func:`symbols._charts.draw`'s arguments for ``report``."""
-    rough_removed = len(report.of("removed", rough=True))
-    rough_erected = len(report.of("erected", rough=True))
+    charts = charts or ChartProcess(spawn=False)
+    rough_removed, rough_erected = report.rough_counts
     note = ""
     if rough_removed or rough_erected:
         note = (
@@ -311,15 +305,10 @@ def _chart_args(report: Report, formats: tuple[str, ...]) -> tuple:  # type: ign
             f"{plural(rough_erected, 'erection')} "
             f"whose date is known only roughly (listed in the report)."
         )
-    return (
-        report.periods,
-        report.labels,
-        report.removed,
-        report.erected,
-        report.freq,
-        note,
-        formats,
+    charts.send(
+        report.periods, report.labels, report.removed, report.erected, report.freq, note, formats
     )
+    return charts
 
 
 def run(
@@ -334,19 +323,23 @@ def run(
 ) -> str | list[Path]:
     """Load ``registry`` and make its report: the text, or with ``out`` the files written (see
     :func:`write_report`). ``fmt`` defaults to ``out``'s suffix's format, else Markdown."""
+    from ._charts import ChartProcess
+
+    if out is not None and not Path(out).name:
+        raise ReportError(f"--out {str(out)!r} is not a file name")
     if fmt is None:
         fmt = FORMAT_OF_SUFFIX.get(out.suffix.lower(), "md") if out else "md"
     # charts (Markdown files and HTML): matplotlib loads and draws on another core meanwhile
     charted = fmt == "html" or (fmt == "md" and out is not None)
-    with paused_collector(), _chart_process(charted) as chart_process:
+    with paused_collector(), ChartProcess(spawn=charted) as charts:
         loaded = load(registry)
         built = build_report(
             loaded, freq=freq, since=since, until=until, by=by, details=fmt != "csv"
         )
         if out is None:
-            made: str | list[Path] = render(built, fmt, chart_process=chart_process)
+            made: str | list[Path] = render(built, fmt, charts=charts)
         else:
-            made = write_report(built, fmt, out, chart_process)
+            made = write_report(built, fmt, out, charts)
         # The report goes first: it lists objects by date, and were it the last to hold them,
         # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
         # freed with the registry, they go in file order.
@@ -354,56 +347,63 @@ def run(
     return made
 
 
-def _chart_process(wanted: bool) -> AbstractContextManager[ChartProcess | None]:
-    if not wanted:
-        return nullcontext()
-    from ._charts import ChartProcess
-
-    return ChartProcess()
-
-
 def write_report(
-    report: Report, fmt: str, out: Path, chart_process: ChartProcess | None = None
+    report: Report, fmt: str, out: Path, charts: ChartProcess | None = None
 ) -> list[Path]:
-    """Write the report to ``out`` (Markdown: its four charts beside it, drawn here or in
-    ``chart_process`` meanwhile); return the paths. Everything is rendered before anything is
+    """Write the report to ``out`` (Markdown: its four charts beside it, drawn by ``charts``
+    while the text is made); return the paths. Everything is rendered before anything is
     written."""
-    out = Path(out)
-    if fmt == "md":
-        names = chart_names(out.stem)
-        charts = charts_later(report, ("svg", "png"), chart_process)
-        files = {out: render(report, "md", out.stem).encode("utf-8")}
-        files.update({out.with_name(names[k]): v for k, v in charts().items()})
-    else:
-        files = {out: render(report, fmt, chart_process=chart_process).encode("utf-8")}
-    return _write(files)
+    return _write(_report_files(report, {Path(out): fmt}, charts))
 
 
 def write_reports(
-    registry: Registry, out_dir: Path, chart_process: ChartProcess | None = None
+    registry: Registry, out_dir: Path, charts: ChartProcess | None = None
 ) -> list[Path]:
     """report.md, report.csv and report.html (then the four chart files that report.md shows)
-    in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written.
-    The charts are drawn here, or in ``chart_process`` while the reports are rendered."""
-    from . import _reportdoc  # here, not at the top: it imports this module
-
+    in ``out_dir``, for ``symbols build``: monthly, every period. Returns the paths written."""
     out_dir = Path(out_dir)
     with paused_collector():
         report = build_report(registry)
-        charts_drawn = charts_later(report, ("svg", "png"), chart_process)
-        doc = _reportdoc.document(report)
-        names = chart_names("report")
-        files = {
-            out_dir / "report.md": markdown(doc, "report").encode("utf-8"),
-            out_dir / "report.csv": render_csv(report).encode("utf-8"),
-        }
-        charts = charts_drawn()
-        files[out_dir / "report.html"] = html(doc, _reportdoc.title(report), charts).encode("utf-8")
-        files.update({out_dir / names[key]: data for key, data in charts.items()})
-        del doc, report
+        targets = {out_dir / f"report.{fmt}": fmt for fmt in ("md", "csv", "html")}
+        files = _report_files(report, targets, charts)
+        del report
     return _write(files)
 
 
+def _report_files(
+    report: Report, targets: dict[Path, str], charts: ChartProcess | None
+) -> dict[Path, bytes]:
+    """Each target rendered in its format, then the chart files the Markdown ones show; the
+    document made once, the charts drawn once (by ``charts`` meanwhile)."""
+    from . import _reportdoc  # here, not at the top: it imports this module
+
+    wanted = set(targets.values())
+    if unknown := sorted(wanted - set(FORMATS)):
+        raise ReportError(f"unknown format {unknown[0]!r}; use one of {', '.join(FORMATS)}")
+    formats = ("svg", "png") if "md" in wanted else ("svg",) if "html" in wanted else ()
+    drawing = _send_charts(report, formats, charts) if formats else None
+    doc = _reportdoc.document(report) if wanted & {"md", "html"} else []
+    files: dict[Path, bytes] = dict.fromkeys(targets, b"")  # in the targets' order
+    for path, fmt in targets.items():
+        if fmt == "md":
+            files[path] = markdown(doc, path.stem).encode("utf-8")
+        elif fmt == "csv":
+            files[path] = render_csv(report).encode("utf-8")
+    drawn = drawing.result() if drawing else {}
+    for path, fmt in targets.items():
+        if fmt == "html":
+            files[path] = html(doc, _reportdoc.title(report), drawn).encode("utf-8")
+    for path, fmt in targets.items():
+        if fmt == "md":
+            names = chart_names(path.stem)
+            files.update({path.with_name(names[key]): data for key, data in drawn.items()})
+    return files
+
+
 def _write(files: dict[Path, bytes]) -> list[Path]:
-    """Write each file whole (:func:`symbols._atomic.write_output`); return the paths."""
+    """Write each file whole (:func:`symbols._atomic.write_output`); return the paths. A
+    target that is a folder is refused before anything is written."""
+    for path in files:
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: Is a directory")
     return [write_output(path, data) for path, data in files.items()]
