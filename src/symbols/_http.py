@@ -278,7 +278,8 @@ class Client:
         ``parse`` checks the answer (raising ValueError when it is not what was asked, such as
         Overpass's 200 with "runtime error: Query timed out") and makes the result. Only an
         answer it accepts is cached: a bad one would otherwise be given back for a day. Any
-        failure is a NetworkError naming ``service`` and the host, in one line."""
+        failure is a NetworkError naming ``service`` and the host, in one line (what it means
+        for files is the command's to say)."""
         full = f"{url}?{urlencode(params)}" if params else url
         key = hashlib.sha256(f"{method} {full}\n{urlencode(data or {})}".encode()).hexdigest()
         cached = self._cache_get(key)
@@ -295,23 +296,19 @@ class Client:
         except requests.RequestException as error:
             raise NetworkError(
                 f"cannot reach {service} at {host}: {describe_failure(error)}; "
-                "check the network (or the service URL option); nothing was written"
+                "check the network (or the service URL option)"
             ) from None
         if response.status_code != 200:
             status = f"{response.status_code} {response.reason or ''}".rstrip()
-            raise BadAnswer(f"{service} at {host} answered {status}; nothing was written")
+            raise BadAnswer(f"{service} at {host} answered {status}")
         try:
             value = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            raise BadAnswer(
-                f"{service} at {host} answered with malformed JSON; nothing was written"
-            ) from None
+            raise BadAnswer(f"{service} at {host} answered with malformed JSON") from None
         try:
             result = parse(value)
         except ValueError as error:
-            raise BadAnswer(
-                f"{service} at {host} answered unexpectedly ({error}); nothing was written"
-            ) from None
+            raise BadAnswer(f"{service} at {host} answered unexpectedly ({error})") from None
         self._cache_put(key, full, response.content)
         return result
 

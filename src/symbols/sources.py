@@ -18,6 +18,7 @@ The HTTP plumbing (timeouts, retries, politeness, cache, probing a link) is in
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
@@ -114,7 +115,7 @@ def wayback_snapshot(
             "the Wayback Machine", base, params=params, parse=_closest_snapshot
         )
     except _http.BadAnswer as error:
-        raise ValueError(str(error).removesuffix("; nothing was written")) from None
+        raise ValueError(str(error)) from None
 
 
 def _closest_snapshot(answer: Any) -> str | None:
@@ -237,7 +238,7 @@ def run_check(
         if archive:
             base = _http.endpoint("wayback", wayback_url)
             todo = _to_archive(found, refresh_archived)
-            with _progress(len(_lookups(todo)), "Looking up snapshots") as step:
+            with _progress(len(_lookups(todo)), "Looking up snapshots") as step, _nothing_written():
                 updates, notes = archive_updates(
                     found, client, base, refresh=refresh_archived, workers=workers, progress=step
                 )
@@ -266,10 +267,18 @@ def _settings(timeout: float, delay: float | None, cache: bool) -> _http.Setting
     return _http.Settings.from_env(timeout=timeout, delay=delay, cache=None if cache else False)
 
 
+@contextlib.contextmanager
+def _nothing_written() -> Iterator[None]:
+    """A service that failed ends the command before it writes anything: say so (the HTTP
+    layer cannot know)."""
+    try:
+        yield
+    except NetworkError as error:
+        raise type(error)(f"{error}; nothing was written") from None
+
+
 def _progress(length: int, label: str) -> Any:
     """A progress bar on stderr when it is a terminal; otherwise a silent stand-in."""
-    import contextlib
-
     if not sys.stderr.isatty() or length == 0:
         return contextlib.nullcontext(lambda n: None)
 
@@ -363,7 +372,7 @@ def run_discover(
     if target(out) == target(registry.path):
         raise SymbolsError(f"{out}: discover never writes the registry; choose another --out")
     settings = settings or _settings(timeout, delay, cache)
-    with _http.Client(settings) as client:
+    with _http.Client(settings) as client, _nothing_written():
         label, new, held = discover(
             registry,
             subject,
