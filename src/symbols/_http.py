@@ -60,33 +60,25 @@ def endpoint(name: str, given: str | None = None) -> str:
     return given or os.environ.get(variable) or default
 
 
-def _env_seconds(name: str, default: float, *, above_zero: bool = False) -> float:
-    """Seconds from the environment: finite, 0 or more (above 0 with ``above_zero``); a bad
-    value is a one-line SymbolsError naming the variable."""
+N = TypeVar("N", int, float)
+
+
+def _env_number(name: str, default: N, parse: Callable[[str], N], *, above_zero: bool = False) -> N:
+    """A number from the environment, read by ``parse`` (``float``: seconds, ``int``: a count):
+    finite and 0 or more (above 0 with ``above_zero``); a bad value is a one-line SymbolsError
+    naming the variable."""
     value = os.environ.get(name)
     if not value:
         return default
     try:
-        number = float(value)
+        number = parse(value)
+        good = math.isfinite(number) and number >= 0 and not (above_zero and number == 0)
     except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number < 0 or (above_zero and number == 0):
-        need = "a number of seconds above 0" if above_zero else "a number of seconds, 0 or more"
+        good = False
+    if not good:
+        what = "a number of seconds" if parse is float else "a whole number"
+        need = f"{what} above 0" if above_zero else f"{what}, 0 or more"
         raise SymbolsError(f"${name}={value!r}: give {need}")
-    return number
-
-
-def _env_count(name: str, default: int) -> int:
-    """A whole number, 0 or more, from the environment (a one-line SymbolsError if not)."""
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise SymbolsError(f"${name}={value!r}: give a whole number, 0 or more")
     return number
 
 
@@ -138,15 +130,15 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         settings = cls(
-            connect_timeout=_env_seconds(
-                "SYMBOLS_HTTP_CONNECT_TIMEOUT", cls.connect_timeout, above_zero=True
+            connect_timeout=_env_number(
+                "SYMBOLS_HTTP_CONNECT_TIMEOUT", cls.connect_timeout, float, above_zero=True
             ),
-            retries=_env_count("SYMBOLS_HTTP_RETRIES", cls.retries),
-            backoff=_env_seconds("SYMBOLS_HTTP_BACKOFF", cls.backoff),
-            retry_after_max=_env_seconds("SYMBOLS_HTTP_RETRY_AFTER_MAX", cls.retry_after_max),
-            delay=_env_seconds("SYMBOLS_HTTP_DELAY", cls.delay),
+            retries=_env_number("SYMBOLS_HTTP_RETRIES", cls.retries, int),
+            backoff=_env_number("SYMBOLS_HTTP_BACKOFF", cls.backoff, float),
+            retry_after_max=_env_number("SYMBOLS_HTTP_RETRY_AFTER_MAX", cls.retry_after_max, float),
+            delay=_env_number("SYMBOLS_HTTP_DELAY", cls.delay, float),
             cache=os.environ.get("SYMBOLS_NO_CACHE", "") in ("", "0"),
-            cache_ttl=_env_seconds("SYMBOLS_CACHE_TTL", cls.cache_ttl),
+            cache_ttl=_env_number("SYMBOLS_CACHE_TTL", cls.cache_ttl, float),
         )
         for key, value in overrides.items():
             if value is not None:
