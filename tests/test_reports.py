@@ -870,3 +870,29 @@ def test_entries_take_each_objects_region_by_its_place_in_the_registry(tmp_path:
     # a report counted without details (as for CSV) still renders, without regions
     text = reports.render(reports.build_report(registry, details=False), "md")
     assert "(in-almaty), Old square \u00b7 statue" in text
+
+
+def test_an_empty_out_or_a_folder_among_the_targets_writes_nothing(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.geojson", *_grouped_features())
+    result = CliRunner().invoke(cli, ["report", str(path), "--out", ""])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is not a file name" in result.output
+    (tmp_path / "x-per-period.png").mkdir()  # one of the chart files' names
+    result = CliRunner().invoke(cli, ["report", str(path), "--out", str(tmp_path / "x.md")])
+    assert result.exit_code == 1, result.output
+    assert "x-per-period.png: Is a directory" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.geojson", "x-per-period.png"]
+
+
+def test_a_registry_with_repeated_ids_still_renders(tmp_path: Path) -> None:
+    # validate() hands back such a registry with its errors; the library must not crash on it
+    # (an id names one region: the last object's)
+    path = write(
+        tmp_path / "r.geojson",
+        feature("twin", _removed("2022-01-05"), place="Old square", **ASTANA),
+        feature("twin", _removed("2022-03-01"), place="Old square", **ALMATY),
+    )
+    registry = read(path)
+    text = reports.render(reports.build_report(registry), "md")
+    removals = [line for line in text.splitlines() if "removed, dated" in line]
+    assert len(removals) == 2 and all("(twin), Old square, Almaty" in r for r in removals)

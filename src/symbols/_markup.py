@@ -57,6 +57,14 @@ def event_text(event: Event) -> str:
     return f"{event.type}, dated {event.date}"
 
 
+def place_in_region(place: str | None, region: str | None) -> str:
+    """Where an object is, as the lists say it: ``Kegen, Almaty Region``; the place alone when
+    the region has its name, the region alone when there is no place."""
+    if not place:
+        return region or ""
+    return f"{place}, {region}" if region and region != place else place
+
+
 def plural(count: int, noun: str) -> str:
     """``1 removal``, ``2 removals``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date
 
 from . import dates
-from ._markup import Block, Entry, event_text, plural
+from ._markup import Block, Entry, event_text, place_in_region, plural
 from ._periods import period_label, period_of
 from .registry import Source
 from .reports import UNKNOWN, Occurrence, Report, by_period, group_rows, groups
@@ -88,13 +88,14 @@ def document(report: Report) -> list[Block]:
     # 100,000 objects, each pass is mostly waiting for memory) also tallies the breakdowns.
     by_region: Counter[tuple[str | None, int]] = Counter()
     by_kind: Counter[tuple[str | None, int]] = Counter()
+    region_at = _regions_by_position(report)
     lists = []
     for items, empty, rough in (
         (report.of("removed"), "No removal is dated to a single period.", False),
         (report.of("erected"), "No erection is dated to a single period.", False),
         (report.rough, "None.", True),
     ):
-        block, regions, kinds, columns = _entries(report, items, empty, rough)
+        block, regions, kinds, columns = _entries(report, region_at, items, empty, rough)
         by_region.update(zip(regions, columns, strict=True))
         by_kind.update(zip(kinds, columns, strict=True))
         lists.append(block)
@@ -164,8 +165,25 @@ def _cross_tables(report: Report) -> list[Block]:
     return blocks
 
 
+def _regions_by_position(report: Report) -> list[str | None]:
+    """Each object's region code by its place in the registry (an occurrence's position)."""
+    regions = list(report.regions.values())  # in registry order, one per object...
+    if len(regions) == report.objects:
+        return regions
+    # ...unless the report was counted without details (no regions) or ids repeat (a registry
+    # that did not pass validation): then those of the listed objects, one by one
+    by_position: list[str | None] = [None] * report.objects
+    for o in (*report.counted, *report.rough):
+        by_position[o.position] = report.regions.get(o.monument.id)
+    return by_position
+
+
 def _entries(
-    report: Report, items: list[Occurrence], empty: str, rough: bool
+    report: Report,
+    region_at: list[str | None],
+    items: list[Occurrence],
+    empty: str,
+    rough: bool,
 ) -> tuple[Block, list[str], list[str], list[int]]:
     """The list of ``items`` (a list of dated or of ``rough`` occurrences) as a block of entries
     made in registry order and shown in the order of ``items``; with, in the order made, each
@@ -178,8 +196,6 @@ def _entries(
     codes = {*report.regions.values(), None}
     short = {code: report.region_names.get(code, code) for code in codes}
     labels = {code: report.region_label(code) for code in codes}
-    # by registry position (Report.regions); none when the report was built without details
-    region_at = list(report.regions.values()) or [None] * report.objects
     notes = {"removed": " removal", "erected": " erection"} if rough else {}
     first_column = 2 if rough else 0
     spans: dict[tuple[date, date], str] = {}
@@ -199,13 +215,7 @@ def _entries(
         place = get("place")
         code = region_at[o.position]
         regions.append(labels[code])
-        region = short[code]
-        if not isinstance(place, str) or not place:
-            where = region or ""
-        elif region and region != place:
-            where = f"{place}, {region}"
-        else:
-            where = place
+        where = place_in_region(place if isinstance(place, str) else None, short[code])
         change = transition.change
         if change.type == "sighting":
             how, sources = _seen(o)

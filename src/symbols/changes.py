@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import dates
-from ._markup import Block, Entry, event_text, markdown, plural, region_names
+from ._markup import Block, Entry, event_text, markdown, place_in_region, plural, region_names
 from .errors import Problem, RegistryError, ReportError, SymbolsError
 from .registry import Monument, Registry
 
@@ -146,17 +146,13 @@ def _changes_markdown(rows: list[Recorded], since: date, regions: dict[str, str 
     entries = []
     for rec in rows:
         m = rec.monument
-        place, region = m.prop("place"), regions.get(m.id)
-        where = (
-            f"{place}, {region}" if place and region and place != region else place or region or ""
-        )
         entries.append(
             Entry(
                 rec.day.isoformat(),
                 f" ({rec.basis} {rec.recorded})",
                 m.name,
                 m.id,
-                where,
+                place_in_region(m.prop("place"), regions.get(m.id)),
                 m.kind,
                 event_text(rec.monument.events[rec.index]),
                 m.events[rec.index].sources,
