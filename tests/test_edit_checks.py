@@ -297,6 +297,15 @@ def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
         edit.set_archived(path, [("nope", 0, 0, "https://web.archive.org/x")])
     with pytest.raises(EditError, match=r"almaty-bust: no source events\[0\].sources\[5\]"):
         edit.set_archived(path, [("almaty-bust", 0, 5, "https://web.archive.org/x")])
+    before = path.read_bytes()
+    for e, s in ((-1, 0), (0, -1)):
+        with pytest.raises(
+            EditError,
+            match=rf"^refused: almaty-bust: no source events\[{e}\]\.sources\[{s}\] "
+            r"\(positions count from 0\); nothing was written$",
+        ):
+            edit.set_archived(path, [("almaty-bust", e, s, "https://web.archive.org/x")])
+    assert path.read_bytes() == before
     assert edit.set_archived(path, [], dry_run=True) == 0
 
 

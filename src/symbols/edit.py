@@ -171,7 +171,12 @@ def set_archived(
     names an unknown id, event or source, or an archived URL that is not http(s). Returns the
     number of sources changed (0: nothing written)."""
     wanted = {(fid, e, s): url for fid, e, s, url in updates}
-    for (fid, _, _), url in wanted.items():
+    for (fid, e, s), url in wanted.items():
+        if e < 0 or s < 0:  # Python would count from the end of the list
+            raise EditError(
+                f"refused: {fid}: no source events[{e}].sources[{s}] (positions count from 0); "
+                "nothing was written"
+            )
         problem = url_problem(url)
         if problem:
             raise EditError(f"refused: {fid}: archived link {problem}; nothing was written")
