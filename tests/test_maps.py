@@ -417,3 +417,21 @@ def test_a_later_build_removes_only_the_snapshots_it_no_longer_chooses(
     maps.build(loaded, out, today=date(2025, 6, 30))
     assert not (out / "map-2022-01-01.html").exists()
     assert (out / "map-2022-01-04.html").exists()  # chosen again: kept, rewritten
+
+
+def test_popups_label_regions_and_countries_and_open_removals_shade_nothing(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature("here", [event("2010", "erected"), event("2022-01-05", "removed")]),
+        feature("renamed", [event("2010", "erected"), event("2014-03-14/..", "renamed")]),
+        feature("abroad", lon=35.93, lat=31.95, country="JO"),
+    )
+    payload = map_payload(registry.load(path), date(2025, 6, 30))
+    region_of = {d[0]: d[6] for d in payload["d"]}
+    assert region_of["here"] == region_of["renamed"] == "Jetisu Region (KZ-33)"
+    assert region_of["abroad"] == "JO (country)"
+    layer = payload["regions"]
+    assert layer["removals"] == {"KZ-33": [day_number(date(2022, 1, 5))]}  # not day 9999-12-31
+    assert layer["max"] == 1

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from . import dates
+from ._markup import region_label, region_names
 from .registry import KINDS, Monument, Registry
 from .timeline import EVENT_TYPES, STATUSES, listing
 
@@ -138,12 +139,14 @@ def _all_details(registry: Registry, monuments: Sequence[Monument]) -> list[list
     a build (the map of each date, the timeline) shares them, as they depend on no date."""
     # keyed by id(): the registry, which holds the memo, holds every object as long
     known: dict[int, list[Any]] = registry.memo.setdefault("popup details", {})
-    regions = registry.regions
+    regions = registry.regions_or_countries  # abroad: the country, as reports show it
+    names = region_names()
     out = []
     for m in monuments:
         details = known.get(id(m))
         if details is None:
-            details = known[id(m)] = _details(m, regions.get(m.id))
+            label = region_label(regions.get(m.id), names, unknown="")
+            details = known[id(m)] = _details(m, label or None)
         out.append(details)
     return out
 
@@ -152,7 +155,8 @@ _TEXTS = ("name:kk", "name:ru", "subject", "place", "location_precision", "notes
 
 
 def _details(m: Monument, region: str | None) -> list[Any]:
-    """The popup's contents: [id, name, name:kk, name:ru, subject, place, region, precision,
+    """The popup's contents: [id, name, name:kk, name:ru, subject, place, region (as labelled:
+    ``Almaty Region (KZ-19)``, ``JO (country)``), precision,
     notes, events]; an event is [date as written, type, status (sightings), note, first day,
     sources]; a source is [url, title, publisher, published, archived], without trailing nulls."""
     # once per object (see _all_details); plain loops over its events and sources
@@ -213,7 +217,8 @@ def _removal_days(registry: Registry) -> dict[str, list[int]]:
     for m in registry.features:
         code = regions.get(m.id)
         removal = m.history.removal()
-        if code and removal:
+        # an open-ended removal (renamed 2014/..) never ends: no date counts it
+        if code and removal and removal.latest != dates.MAX_DAY:
             days.setdefault(code, []).append(day_number(removal.latest))
     return {code: sorted(values) for code, values in sorted(days.items())}
 

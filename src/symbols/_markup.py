@@ -57,6 +57,20 @@ def event_text(event: Event) -> str:
     return f"{event.type}, dated {event.date}"
 
 
+UNKNOWN = "(unknown)"
+
+
+def region_label(code: str | None, names: dict[str, str], unknown: str = UNKNOWN) -> str:
+    """``Almaty Region (KZ-19)`` from a region code and :func:`region_names`; a code without a
+    name as it is, a country's code (objects abroad) as ``JO (country)``."""
+    if not code:
+        return unknown
+    name = names.get(code)
+    if name:
+        return f"{name} ({code})"
+    return code if "-" in code else f"{code} (country)"
+
+
 def place_in_region(place: str | None, region: str | None) -> str:
     """Where an object is, as the lists say it: ``Kegen, Almaty Region``; the place alone when
     the region has its name, the region alone when there is no place."""

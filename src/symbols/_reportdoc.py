@@ -9,10 +9,10 @@ from collections import Counter
 from datetime import date
 
 from . import dates
-from ._markup import Block, Entry, event_text, place_in_region, plural
+from ._markup import UNKNOWN, Block, Entry, event_text, place_in_region, plural
 from ._periods import period_label, period_of
 from .registry import Source
-from .reports import UNKNOWN, Occurrence, Report, by_period, group_rows, groups
+from .reports import Occurrence, Report, by_period, group_rows, groups
 
 QUIET_RUN = 3  # Markdown and HTML tables show this many empty periods in a row as one row
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from math import isfinite
+from math import isfinite, nan
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -216,11 +216,10 @@ class Registry:
     @cached_property
     def regions(self) -> dict[str, str | None]:
         """Each object's region: as stored, else the region polygon its point falls in."""
-        regions = {}
-        for m, found in zip(self.features, self.located_regions, strict=True):
-            stored = m.properties.get("region")
-            regions[m.id] = stored if type(stored) is str and stored else found
-        return regions
+        return {
+            m.id: m.prop("region") or found
+            for m, found in zip(self.features, self.located_regions, strict=True)
+        }
 
     @cached_property
     def regions_or_countries(self) -> dict[str, str | None]:
@@ -239,15 +238,10 @@ class Registry:
         validator's region checks and :attr:`regions` share it."""
         from . import geo
 
-        features = self.features
-        if all(m.lon is not None for m in features):  # the common case: one list, no copies
-            return geo.regions_at([m.lon for m in features], [m.lat for m in features])
-        placed = [(i, m) for i, m in enumerate(features) if m.lon is not None]
-        found = geo.regions_at([m.lon for _, m in placed], [m.lat for _, m in placed])
-        out: list[str | None] = [None] * len(features)
-        for (i, _), code in zip(placed, found, strict=True):
-            out[i] = code
-        return out
+        # an object without a point is at NaN, which is in no region
+        lons = [nan if m.lon is None else m.lon for m in self.features]
+        lats = [nan if m.lat is None else m.lat for m in self.features]
+        return geo.regions_at(lons, lats)
 
     @contextmanager
     def collector_paused(self) -> Iterator[None]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import dates
 from ._atomic import write_output
-from ._markup import chart_names, html, markdown, plural, region_names
+from ._markup import chart_names, html, markdown, plural, region_label, region_names
 from ._periods import period_end, period_function, period_label, period_of, period_start
 from .errors import OutputError, ReportError
 from .registry import Monument, Registry, load, paused_collector
@@ -43,7 +43,6 @@ FORMATS: tuple[str, ...] = ("md", "csv", "html")
 GROUPINGS: tuple[str, ...] = ("region", "kind", "subject")
 #: the format of a report file, by its suffix (others: Markdown)
 FORMAT_OF_SUFFIX = {".md": "md", ".markdown": "md", ".csv": "csv", ".html": "html", ".htm": "html"}
-UNKNOWN = "(unknown)"
 
 
 # --------------------------------------------------------------------------------- counting
@@ -96,12 +95,7 @@ class Report:
         return [o for o in (self.rough if rough else self.counted) if o.what == what]
 
     def region_label(self, code: str | None) -> str:
-        if not code:
-            return UNKNOWN
-        name = self.region_names.get(code)
-        if name:
-            return f"{name} ({code})"
-        return code if "-" in code else f"{code} (country)"
+        return region_label(code, self.region_names)
 
 
 def occurrences(registry: Iterable[Monument], freq: str) -> list[Occurrence]:
