@@ -282,8 +282,8 @@ def test_add_appends_a_feature_found_in_the_gazetteer(tmp_path: Path, style: str
 def test_set_archived_touches_only_those_sources(tmp_path: Path, style: str) -> None:
     path = write_style(tmp_path / "r.geojson", style)
     updates = [
-        ("almaty-bust", 1, 0, ARCHIVE),  # a plain URL: becomes an object
-        ("taldy-statue", 0, 0, ARCHIVE),  # an object: gains "archived"
+        ("almaty-bust", 1, 0, "https://example.org/a", ARCHIVE),  # a plain URL: becomes an object
+        ("taldy-statue", 0, 0, "https://example.org/news/1", ARCHIVE),  # gains "archived"
     ]
     old, new = old_new(path, lambda: edit.set_archived(path, updates))
     assert_same_style(style, path.read_bytes())
@@ -302,8 +302,9 @@ def test_set_archived_touches_only_those_sources(tmp_path: Path, style: str) -> 
             spans = lines_of(text, ("features", 0, "properties", "events", 1, "sources", 0))
             spans |= lines_of(text, ("features", 1, "properties", "events", 0, "sources", 0))
             assert lines <= spans
-    assert edit.set_archived(path, updates) == 0  # already there: nothing to change
-    assert edit.set_archived(path, [("taldy-statue", 0, 0, ARCHIVE + "x")]) == 1
+    assert edit.set_archived(path, updates).count == 0  # already there: nothing to change
+    again = [("taldy-statue", 0, 0, "https://example.org/news/1", ARCHIVE + "x")]
+    assert edit.set_archived(path, again).count == 1
 
 
 def test_non_ascii_follows_the_file(tmp_path: Path) -> None:

@@ -163,8 +163,8 @@ def test_refusals_leave_every_style_byte_identical(tmp_path: Path, style: str) -
             path, "almaty-bust", date="2024", status="standing", sources=[URL]
         ),  # after its certain toppling
         lambda: edit.add_object(path, "x", name="X", kind="bust", subject="S", place="Nowhere"),
-        lambda: edit.set_archived(path, [("almaty-bust", 1, 0, "ftp://archive/x")]),
-        lambda: edit.set_archived(path, [("almaty-bust", 7, 0, "https://archive/x")]),
+        lambda: edit.set_archived(path, [("almaty-bust", 1, 0, URL, "ftp://archive/x")]),
+        lambda: edit.set_archived(path, [("almaty-bust", 7, 0, URL, "https://archive/x")]),
     ]
     for attempt in attempts:
         with pytest.raises((EditError, PlaceError)):
@@ -294,9 +294,9 @@ def test_new_object_with_everything(registry: Path) -> None:
 def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
     path = write_style(tmp_path / "r.geojson", "geojson.io", base_data())
     with pytest.raises(EditError, match="no object with id 'nope'"):
-        edit.set_archived(path, [("nope", 0, 0, "https://web.archive.org/x")])
+        edit.set_archived(path, [("nope", 0, 0, URL, "https://web.archive.org/x")])
     with pytest.raises(EditError, match=r"almaty-bust: no source events\[0\].sources\[5\]"):
-        edit.set_archived(path, [("almaty-bust", 0, 5, "https://web.archive.org/x")])
+        edit.set_archived(path, [("almaty-bust", 0, 5, URL, "https://web.archive.org/x")])
     before = path.read_bytes()
     for e, s in ((-1, 0), (0, -1)):
         with pytest.raises(
@@ -304,9 +304,9 @@ def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
             match=rf"^refused: almaty-bust: no source events\[{e}\]\.sources\[{s}\] "
             r"\(positions count from 0\); nothing was written$",
         ):
-            edit.set_archived(path, [("almaty-bust", e, s, "https://web.archive.org/x")])
+            edit.set_archived(path, [("almaty-bust", e, s, URL, "https://web.archive.org/x")])
     assert path.read_bytes() == before
-    assert edit.set_archived(path, [], dry_run=True) == 0
+    assert edit.set_archived(path, [], dry_run=True).count == 0
 
 
 def test_set_archived_finds_the_ids_once_per_edit(
@@ -321,8 +321,11 @@ def test_set_archived_finds_the_ids_once_per_edit(
     searches = []
     real = edit.feature_index
     monkeypatch.setattr(edit, "feature_index", lambda *a: searches.append(a) or real(*a))
-    updates = [(f"bust-{n}", 0, 0, f"https://web.archive.org/web/2020/{n}") for n in range(count)]
-    assert edit.set_archived(path, updates) == count
+    updates = [
+        (f"bust-{n}", 0, 0, f"https://e.org/{n}", f"https://web.archive.org/web/2020/{n}")
+        for n in range(count)
+    ]
+    assert edit.set_archived(path, updates).count == count
     assert len(searches) <= 1  # not one search of every feature per update
     data = orjson.loads(path.read_bytes())["features"]
     assert data[123]["properties"]["events"][0]["sources"][0] == {
@@ -334,6 +337,37 @@ def test_set_archived_finds_the_ids_once_per_edit(
 def test_set_archived_refuses_a_repeated_id(tmp_path: Path) -> None:
     path = write(tmp_path / "r.geojson", feature("a"), feature("b"), feature("a"))
     with pytest.raises(EditError, match=r"id 'a' is used by features #1, #3; fix the file first"):
-        edit.set_archived(path, [("b", 0, 0, URL), ("a", 0, 0, URL)])
+        edit.set_archived(path, [("b", 0, 0, URL, URL), ("a", 0, 0, URL, URL)])
     with pytest.raises(EditError, match=r"no object with id 'c'"):
-        edit.set_archived(path, [("b", 0, 0, URL), ("c", 0, 0, URL)])
+        edit.set_archived(path, [("b", 0, 0, URL, URL), ("c", 0, 0, URL, URL)])
+
+
+def test_set_archived_skips_a_source_that_is_no_longer_the_one_looked_up(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", [event("2016", "erected", sources=["https://e.org/2", "https://e.org/1"])]),
+        feature("b", [event("2016", "erected", sources=["https://e.org/3"])]),
+    )  # another edit put e.org/2 in front of e.org/1 while they were looked up
+    result = edit.set_archived(
+        path,
+        [
+            ("a", 0, 0, "https://e.org/1", "https://web.archive.org/web/2020/1"),
+            ("a", 0, 1, "https://e.org/2", "https://web.archive.org/web/2020/2"),
+            ("b", 0, 0, "https://e.org/3", "https://web.archive.org/web/2020/3"),
+        ],
+    )
+    assert result.count == 1 and result.written
+    assert result.notes == [
+        "archive: a: events[0].sources[0] is no longer https://e.org/1 (the registry changed "
+        "during the lookups); its archived link was not written",
+        "archive: a: events[0].sources[1] is no longer https://e.org/2 (the registry changed "
+        "during the lookups); its archived link was not written",
+    ]
+    features = orjson.loads(path.read_bytes())["features"]
+    assert features[0]["properties"]["events"][0]["sources"] == [
+        "https://e.org/2",
+        "https://e.org/1",
+    ]  # neither got the other's link
+    assert features[1]["properties"]["events"][0]["sources"] == [
+        {"url": "https://e.org/3", "archived": "https://web.archive.org/web/2020/3"}
+    ]

@@ -410,6 +410,45 @@ def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_pat
     assert "archive: 2 archived links written" in result.stderr
 
 
+def test_archive_never_lands_on_a_source_that_moved_during_the_lookups(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        server.expect_request(name).respond_with_data("fine")
+    serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
+    path = archive_registry(tmp_path, server)
+    real = sources.archive_updates
+
+    def edited_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        data = json.loads(path.read_text())  # someone swaps the first event's two sources
+        first = data["features"][0]["properties"]["events"][0]["sources"]
+        first.reverse()
+        path.write_text(json.dumps(data, indent=2))
+        return found
+
+    monkeypatch.setattr(sources, "archive_updates", edited_meanwhile)
+    result = run(
+        "sources",
+        "check",
+        str(path),
+        "--archive",
+        "--wayback-url",
+        server.url_for("/wayback/available"),
+    )
+    assert result.exit_code == 1  # asked to archive two links that it could not
+    u = server.url_for
+    assert (
+        f"archive: astana-bust: events[0].sources[0] is no longer {u('/ok')} (the registry "
+        "changed during the lookups); its archived link was not written"
+    ) in result.stdout
+    assert "archive: 1 archived links written" in result.stderr
+    events = json.loads(path.read_text())["features"][0]["properties"]["events"]
+    assert events[0]["sources"][0] == u("/b")  # not given /ok's snapshot
+    assert "archived" not in events[0]["sources"][1]  # nor /ok given /b's
+    assert events[1]["sources"][0]["archived"].endswith(u("/missing"))
+
+
 def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> None:
     for name in ("/ok", "/b", "/c", "/copy", "/missing"):
         server.expect_request(name).respond_with_data("fine")

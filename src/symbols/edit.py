@@ -157,21 +157,26 @@ def add_event(
 
 def set_archived(
     path: Path | str,
-    updates: Sequence[tuple[str, int, int, str]],
+    updates: Sequence[tuple[str, int, int, str, str]],
     *,
     dry_run: bool = False,
     on_wait: Wait = None,
-) -> int:
+) -> EditResult:
     """Write web-archive links into sources: each update is ``(feature id, event index, source
-    index, archived URL)``. A source written as a plain URL string becomes ``{"url": ...,
-    "archived": ...}`` (rendered in the file's style); an object source gets its ``archived``
-    member set (added as its last member, or its value replaced). Updates that change nothing are
-    skipped; for the same source the last update wins. All updates are one edit: validated,
-    locked, atomic, minimal diff, and refused as a whole (EditError, file untouched) if any
-    names an unknown id, event or source, or an archived URL that is not http(s). Returns the
-    number of sources changed (0: nothing written)."""
-    wanted = {(fid, e, s): url for fid, e, s, url in updates}
-    for (fid, e, s), url in wanted.items():
+    index, source URL, archived URL)``. A source written as a plain URL string becomes
+    ``{"url": ..., "archived": ...}`` (rendered in the file's style); an object source gets its
+    ``archived`` member set (added as its last member, or its value replaced). Updates that
+    change nothing are skipped; for the same source the last update wins.
+
+    The source URL is the one the archived link was looked up for: an update whose source no
+    longer has it (the registry was edited while the snapshots were looked up, and the position
+    now holds another source) is skipped with a note in the result, so that no link lands on
+    the wrong source. All other updates are one edit: validated, locked, atomic, minimal diff,
+    and refused as a whole (EditError, file untouched) if any names an unknown id, event or
+    source, or an archived URL that is not http(s). The result's ``count`` is the number of
+    sources changed (0: nothing written)."""
+    wanted = {(fid, e, s): (cited, url) for fid, e, s, cited, url in updates}
+    for (fid, e, s), (_, url) in wanted.items():
         if e < 0 or s < 0:  # Python would count from the end of the list
             raise EditError(
                 f"refused: {fid}: no source events[{e}].sources[{s}] (positions count from 0); "
@@ -184,15 +189,22 @@ def set_archived(
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         doc = doc_for(None)
         splices: list[Splice] = []
+        notes: list[str] = []
         positions = feature_indexes(registry, (fid for fid, _, _ in wanted))
-        for (fid, e, s), url in wanted.items():
+        for (fid, e, s), (cited, url) in wanted.items():
             index = positions[fid]
             source_path = ("features", index, "properties", "events", e, "sources", s)
             try:
                 source = doc.value(source_path)
             except (KeyError, IndexError, TypeError):
                 raise EditError(f"refused: {fid}: no source events[{e}].sources[{s}]") from None
-            if isinstance(source, str):
+            now = source.get("url") if isinstance(source, dict) else source
+            if now != cited:
+                notes.append(
+                    f"archive: {fid}: events[{e}].sources[{s}] is no longer {cited} (the "
+                    "registry changed during the lookups); its archived link was not written"
+                )
+            elif isinstance(source, str):
                 keys = doc.layout.order(SOURCE, ["url", "archived"])
                 splices.append(
                     doc.replace(source_path, {k: {"url": source, "archived": url}[k] for k in keys})
@@ -200,10 +212,9 @@ def set_archived(
             elif isinstance(source, dict) and source.get("archived") != url:
                 splices.append(doc.set_member(source_path, "archived", url))
         summary = f"archived links written into {len(splices)} sources"
-        return _Plan(splices, summary)
+        return _Plan(splices, summary, notes)
 
-    result = _edit(path, build, dry_run, dates.today(), on_wait)
-    return result.count
+    return _edit(path, build, dry_run, dates.today(), on_wait)
 
 
 def add_object(

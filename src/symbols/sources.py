@@ -153,8 +153,9 @@ def archive_updates(
     refresh: bool = False,
     workers: int = 4,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[tuple[str, int, int, str]], list[str]]:
-    """Snapshots for the sources to archive, and a note for each URL that got none.
+) -> tuple[list[tuple[str, int, int, str, str]], list[str]]:
+    """Updates for :func:`symbols.edit.set_archived` (feature id, event and source index, the
+    source URL, its snapshot), and a note for each URL that got none.
 
     Sources that already have an ``archived`` copy are skipped unless ``refresh``. A service that
     cannot be reached raises NetworkError (so nothing at all is written)."""
@@ -176,7 +177,7 @@ def archive_updates(
         if key in snapshots and snapshots[key] is None:
             notes.append(f"archive: {key[0]}: no snapshot in the Wayback Machine")
     updates = [
-        (c.feature, c.event, c.source, snap)
+        (c.feature, c.event, c.source, c.url, snap)
         for c in wanted
         if (snap := snapshots.get((c.url, c.published)))
     ]
@@ -249,7 +250,12 @@ def run_check(
             if updates:
                 from .edit import set_archived
 
-                written = set_archived(registry.path, updates, dry_run=dry_run, on_wait=on_wait)
+                edited = set_archived(registry.path, updates, dry_run=dry_run, on_wait=on_wait)
+                written = edited.count
+                for note in edited.notes:
+                    click.echo(note)
+                # a source that moved while the snapshots were looked up was not archived
+                failed += sum(note.startswith("archive: ") for note in edited.notes)
             done = "would be written (dry run)" if dry_run else "written"
             click.echo(f"archive: {written} archived links {done} to {registry.path}", err=True)
     click.echo(
