@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -309,6 +311,18 @@ def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
     assert edit.set_archived(path, [], dry_run=True).count == 0
 
 
+class Passes(list):
+    """A registry's features that count the passes made over them."""
+
+    def __init__(self, features: list[Any], passes: list[int]) -> None:
+        super().__init__(features)
+        self.passes = passes
+
+    def __iter__(self) -> Iterator[Any]:
+        self.passes.append(1)
+        return super().__iter__()
+
+
 def test_set_archived_finds_the_ids_once_per_edit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,17 +331,30 @@ def test_set_archived_finds_the_ids_once_per_edit(
         feature(f"bust-{n}", [event("2016", "erected", sources=[f"https://e.org/{n}"])])
         for n in range(count)
     ]
-    path = write(tmp_path / "r.geojson", *features)
-    searches = []
-    real = edit.feature_index
-    monkeypatch.setattr(edit, "feature_index", lambda *a: searches.append(a) or real(*a))
-    updates = [
-        (f"bust-{n}", 0, 0, f"https://e.org/{n}", f"https://web.archive.org/web/2020/{n}")
-        for n in range(count)
-    ]
-    assert edit.set_archived(path, updates).count == count
-    assert len(searches) <= 1  # not one search of every feature per update
-    data = orjson.loads(path.read_bytes())["features"]
+    passes: list[int] = []
+    real = edit.from_text
+
+    def counted(*args: Any) -> Any:
+        registry = real(*args)
+        registry.features = Passes(registry.features, passes)
+        return registry
+
+    monkeypatch.setattr(edit, "from_text", counted)
+
+    def passes_for(updates: int) -> int:
+        path = write(tmp_path / f"r{updates}.geojson", *features)
+        wanted = [
+            (f"bust-{n}", 0, 0, f"https://e.org/{n}", f"https://web.archive.org/web/2020/{n}")
+            for n in range(updates)
+        ]
+        passes.clear()
+        assert edit.set_archived(path, wanted).count == updates
+        return len(passes)
+
+    few = passes_for(3)
+    assert few > 0  # the count sees the edit's passes (finding the ids, validating)
+    assert passes_for(count) == few  # not one more pass over the features per update
+    data = orjson.loads((tmp_path / f"r{count}.geojson").read_bytes())["features"]
     assert data[123]["properties"]["events"][0]["sources"][0] == {
         "url": "https://e.org/123",
         "archived": "https://web.archive.org/web/2020/123",
