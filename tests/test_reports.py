@@ -662,6 +662,7 @@ def test_changes_cli_md_and_csv(tmp_path: Path) -> None:
     assert [(r["id"], r["recorded"], r["basis"], r["sources"]) for r in rows] == [
         ("b", "2024-03-10", "published", "https://b.example/1 https://b.example/2")
     ]
+    assert changes.run(path, date(2024, 3, 5), None, "csv") == result.output  # the library
     result = CliRunner().invoke(cli, ["changes", str(path)])
     assert result.exit_code == 2  # --since is required
 

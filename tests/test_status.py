@@ -12,6 +12,7 @@ import pytest
 from builders import event, feature, write
 from click.testing import CliRunner
 
+from symbols import listing
 from symbols.cli import cli
 from symbols.listing import status_rows
 from symbols.registry import load
@@ -106,6 +107,8 @@ def test_library_matches_cli(registry: Path) -> None:
     assert [(r.id, r.status, r.certain) for r in rows] == [
         (r["id"], r["status"], r["certain"] == "true") for r in csv_rows(registry, "2024-01-16")
     ]
+    result = CliRunner().invoke(cli, ["status", str(registry), "--as-of", "2024-01-16"])
+    assert listing.run(registry, date(2024, 1, 16), "table") == result.output
 
 
 def test_default_as_of_is_today(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:

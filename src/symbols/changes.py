@@ -11,11 +11,12 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from . import dates
 from ._markup import Block, Entry, event_text, markdown, place_in_region, plural, region_names
 from .errors import Problem, RegistryError, ReportError, SymbolsError
-from .registry import Monument, Registry
+from .registry import Monument, Registry, load, paused_collector
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,15 @@ class Recorded:
     basis: str  # "recorded", "published" or "event date"
     monument: Monument
     index: int  # the event's position in the object's events
+
+
+def run(registry: Path, since: date, until: date | None = None, fmt: str = "md") -> str:
+    """Load ``registry`` and list the events recorded after ``since`` as ``fmt`` (md, csv),
+    with the collector paused (see :func:`symbols.registry.paused_collector`)."""
+    with paused_collector():
+        loaded = load(registry)
+        rows = changes(loaded, since, until)
+        return render_changes(rows, fmt, since, loaded.regions_or_countries)
 
 
 def changes(registry: Registry, since: date, until: date | None = None) -> list[Recorded]:

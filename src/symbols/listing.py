@@ -7,8 +7,9 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 
-from .registry import Registry
+from .registry import Registry, load, paused_collector
 from .timeline import listing
 
 COLUMNS = ("id", "status", "certain", "since", "kind", "place", "region", "name")
@@ -24,6 +25,13 @@ class StatusRow:
     place: str
     region: str
     name: str
+
+
+def run(registry: Path, day: date, fmt: str) -> str:
+    """Load ``registry`` and list each object's status on ``day`` as ``fmt`` (table, csv, json).
+    Loading, listing and rendering make objects for every feature: the collector is paused."""
+    with paused_collector():
+        return render(status_rows(load(registry), day), fmt, day)
 
 
 def status_rows(registry: Registry, day: date) -> list[StatusRow]:
