@@ -114,3 +114,16 @@ def test_format_range() -> None:
     assert shown("../2024") == "..2024-12-31"
     assert shown("../2024", "…") == "…..2024-12-31"
     assert shown("2024/..", "…") == "2024-01-01..…"
+
+
+def test_first_and_last_days_of_a_period_given_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert dates.parse_first_day("2024-02") == date(2024, 2, 1)
+    assert dates.parse_day("2024-02") == date(2024, 2, 29)
+    assert dates.parse_first_day("2024") == date(2024, 1, 1)
+    with pytest.raises(DateError, match="period's first day"):
+        dates.parse_first_day("nonsense")
+    monkeypatch.setenv("SYMBOLS_TODAY", "garbage")
+    with pytest.raises(DateError, match=r"^SYMBOLS_TODAY='garbage' is not a date"):
+        dates.today()

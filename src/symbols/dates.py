@@ -44,10 +44,6 @@ class DateRange:
     uncertain: bool = False
     approximate: bool = False
 
-    @property
-    def is_day(self) -> bool:
-        return self.earliest == self.latest
-
     def __str__(self) -> str:
         return self.text
 
@@ -56,7 +52,10 @@ def today() -> date:
     """Today's date, or the one set in ``SYMBOLS_TODAY`` (for reproducible builds and tests)."""
     pinned = os.environ.get("SYMBOLS_TODAY")
     if pinned:
-        return parse_day(pinned)
+        try:
+            return parse_day(pinned)
+        except DateError as error:
+            raise DateError(f"SYMBOLS_TODAY={error}") from None
     return date.today()
 
 
@@ -84,15 +83,26 @@ def parse_text(text: str) -> DateRange:
 def parse_day(text: str) -> date:
     """Parse a day given on the command line (``--as-of``): ``YYYY-MM-DD``, or ``YYYY-MM`` and
     ``YYYY`` meaning the last day of that month or year."""
+    return _parse_day(text, last=True)
+
+
+def parse_first_day(text: str) -> date:
+    """:func:`parse_day` where ``YYYY-MM`` and ``YYYY`` mean the first day (``--since``)."""
+    return _parse_day(text, last=False)
+
+
+def _parse_day(text: str, last: bool) -> date:
     try:
         earliest, latest, uncertain, approximate = _parse_single(text)
     except DateError:
+        which = "last" if last else "first"
         raise DateError(
-            f"{text!r} is not a date; use YYYY-MM-DD (or YYYY-MM, YYYY for the period's last day)"
+            f"{text!r} is not a date; use YYYY-MM-DD (or YYYY-MM, YYYY for the period's {which} "
+            "day)"
         ) from None
     if uncertain or approximate or "X" in text:
         raise DateError(f"{text!r}: give an exact date here, without ?, ~, % or X")
-    return latest
+    return latest if last else earliest
 
 
 def _parse_interval(text: str) -> DateRange:
