@@ -897,3 +897,11 @@ def test_a_registry_with_repeated_ids_still_renders(tmp_path: Path) -> None:
     text = reports.render(reports.build_report(registry), "md")
     removals = [line for line in text.splitlines() if "removed, dated" in line]
     assert len(removals) == 2 and all("(twin), Old square, Almaty" in r for r in removals)
+
+
+def test_the_cli_offers_what_the_library_takes() -> None:
+    # the CLI spells the choices out so that `symbols --help` need not import the reports
+    options = {p.name: p for p in cli.commands["report"].params}
+    assert tuple(options["freq"].type.choices) == reports.FREQS
+    assert tuple(options["fmt"].type.choices) == reports.FORMATS
+    assert tuple(options["by"].type.choices) == reports.GROUPINGS
