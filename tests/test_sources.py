@@ -917,8 +917,44 @@ def test_discover_library_checks_its_arguments(tmp_path: Path) -> None:
 def test_discover_rejects_bad_ids(qid: str) -> None:
     result = run("discover", "--subject-wikidata", qid)
     assert result.exit_code == 2 and f"{qid!r} is not a Wikidata item id" in result.stderr
-    result = run("discover", "--subject-wikidata", "Q9259", "--country", "KAZ")
-    assert result.exit_code == 2 and "ISO 3166-1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["discover", "REGISTRY", "--subject-wikidata", "Q9259"],
+        ["add", "--id", "b", "--name", "B", "--kind", "bust", "--subject", "S", "--place", "Kegen"]
+        + ["--registry", "REGISTRY"],
+    ],
+)
+@pytest.mark.parametrize("code", ["KAZ", "K", "k1", "\u00df", "\uff2b\uff3a"])
+def test_a_malformed_country_is_a_usage_error_everywhere(
+    tmp_path: Path, command: list[str], code: str
+) -> None:
+    path = discover_registry(tmp_path)
+    before = path.read_bytes()
+    args = [str(path) if arg == "REGISTRY" else arg for arg in command]
+    result = run(*args, "--country", code)
+    assert result.exit_code == 2
+    assert (
+        f"Invalid value for '--country': {code!r} is not an ISO 3166-1 alpha-2 code like KZ"
+    ) in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_country_codes() -> None:
+    from symbols import _overpass, _wikidata
+    from symbols._values import country_code
+
+    assert country_code(" kz") == "KZ" and country_code("Uz") == "UZ"
+    for bad in ("KAZ", "", "k1", "\u00df", "\uff2b\uff3a", 'KZ"'):  # ß and ＫＺ upper to ASCII
+        with pytest.raises(ValueError, match="is not an ISO 3166-1 alpha-2 code like KZ"):
+            country_code(bad)
+    with pytest.raises(ValueError, match="ISO 3166-1"):
+        _wikidata.items_query("Q9259", 'KZ" . }')  # never into the query
+    with pytest.raises(ValueError, match="ISO 3166-1"):
+        _overpass.query("Q9259", 'KZ"]', [])
+    assert 'wdt:P297 "KZ"' in _wikidata.items_query("Q9259", "kz")
 
 
 def test_discover_with_given_names(server: HTTPServer, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ The edits themselves (locking, splicing, validating, writing) are in :mod:`symbo
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +13,7 @@ from typing import Any
 
 from . import dates
 from ._jsonedit import Document
-from ._values import REGION_CODE, SLUG, url_problem
+from ._values import REGION_CODE, SLUG, country_code, url_problem
 from ._wikidata import check_qid
 from .errors import DateError, EditError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry
@@ -73,9 +72,10 @@ def new_location(
         if not REGION_CODE.fullmatch(region):
             raise EditError(f"region {given!r} is not an ISO 3166-2 code like KZ-33")
     if country is not None:
-        given, country = country, country.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", country):
-            raise EditError(f"country {given!r} is not an ISO 3166-1 alpha-2 code like KZ")
+        try:
+            country = country_code(country)
+        except ValueError as error:
+            raise EditError(f"country {error}") from None
     notes: list[str] = []
     if lon is None or lat is None:
         if precision not in (None, "settlement"):

@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
+from ._values import country_code
 from ._wikidata import is_qid
 
 NAME_KEYS = r"^(name|name:[a-z]{2,3}|old_name|alt_name|official_name)$"
-_COUNTRY = re.compile(r"[A-Z]{2}")
 
 #: (tag, value or None for any value) to registry kinds, first match wins.
 KIND_TAGS: tuple[tuple[str, str | None, str], ...] = (
@@ -56,8 +56,7 @@ def _regex_literal(text: str) -> str:
 def query(subject: str, country: str | None, names: list[str], timeout: int = 90) -> str:
     """The Overpass QL query; without a country only the tag searches run (world-wide)."""
     tag = f"(^|;) *{subject} *(;|$)"
-    if country is not None and not _COUNTRY.fullmatch(country):
-        raise ValueError(f"{country!r} is not an ISO 3166-1 alpha-2 code like KZ")
+    country = country_code(country) if country is not None else None
     scope = "(area.country)" if country else ""
     lines = [f"[out:json][timeout:{timeout}];"]
     if country:

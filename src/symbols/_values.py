@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?\Z")
 SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")  # what a feature id should look like
 REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")  # ISO 3166-2
+COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")  # ISO 3166-1 alpha-2, either case (ASCII only)
 _WHITESPACE = re.compile(r"\s")  # anywhere in a URL, even around it: the file keeps it as given
 
 
@@ -92,6 +93,15 @@ def url_problem(url: Any) -> str | None:
     if _WHITESPACE.search(url):
         return f"{url!r} has whitespace in it (write a space as %20)"
     return None
+
+
+def country_code(value: str) -> str:
+    """``value`` as an ISO 3166-1 alpha-2 code (``KZ``; spaces around and small letters are
+    fine); ValueError when it is not one. What is returned goes into queries as it is."""
+    text = value.strip()
+    if not COUNTRY_CODE.fullmatch(text):
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code like KZ")
+    return text.upper()
 
 
 def suggest(value: str, allowed) -> str:  # type: ignore[no-untyped-def]

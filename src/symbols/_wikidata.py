@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
+from ._values import country_code
 
 RELATIONS = {"P180": "depicts", "P547": "commemorates", "P138": "named after"}
 LANGUAGES = ("en", "ru", "kk")
@@ -94,6 +95,7 @@ def parse_labels(answer: Any) -> dict[str, str]:
 
 def items_query(subject: str, country: str | None) -> str:
     qid = check_qid(subject)
+    country = country_code(country) if country is not None else None  # it goes into the query
     relations = " ".join(f"wdt:{p}" for p in RELATIONS)
     where_country = (
         f'  ?item wdt:P17 ?country . ?country wdt:P297 "{country}" .\n' if country else ""

@@ -303,12 +303,14 @@ def _subject_qid(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _country_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ._values import country_code
+
     if value is None:
         return None
-    text = value.strip().upper()
-    if len(text) != 2 or not text.isascii() or not text.isalpha():
-        raise click.BadParameter(f"{value!r} is not an ISO 3166-1 alpha-2 code like KZ")
-    return text
+    try:
+        return country_code(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @cli.command()
@@ -545,7 +547,12 @@ def event(  # type: ignore[no-untyped-def]
 @click.option("--name-kk", help="Name in Kazakh (stored as name:kk).")
 @click.option("--name-ru", help="Name in Russian (stored as name:ru).")
 @click.option("--subject-wikidata", metavar="QID", help="The subject's Wikidata id (Q9259).")
-@click.option("--country", metavar="CC", help="ISO 3166-1 code (default: from the point).")
+@click.option(
+    "--country",
+    metavar="CC",
+    callback=_country_code,
+    help="ISO 3166-1 code (default: from the point).",
+)
 @click.option(
     "--region", metavar="CODE", help="Store this ISO 3166-2 region (normally derived, not stored)."
 )

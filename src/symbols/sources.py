@@ -42,7 +42,7 @@ from ._candidates import (
     surnames,
     to_feature,
 )
-from ._values import url_problem
+from ._values import country_code, url_problem
 from .errors import NetworkError, SymbolsError
 from .registry import Registry, load
 
@@ -368,11 +368,9 @@ def run_discover(
 
     try:
         subject = _wikidata.check_qid(subject)
+        country = country_code(country) if country is not None else None
     except ValueError as error:
         raise SymbolsError(str(error)) from None
-    country = country.strip().upper() if country else None
-    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
-        raise SymbolsError(f"{country!r} is not an ISO 3166-1 alpha-2 code like KZ")
     registry = load(path)
     out = out or Path(f"discovered-{subject}.geojson")
     if target(out) == target(registry.path):
