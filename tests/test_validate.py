@@ -421,3 +421,12 @@ def test_open_ended_dates_before_a_sighting_are_no_crash(tmp_path: Path) -> None
     assert validate(path, today=TODAY).ok
     result = CliRunner().invoke(cli, ["status", str(path), "--as-of", "2025-01-01"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_deeply_nested_value_keeps_every_finding_located(tmp_path: Path) -> None:
+    deep: object = "bottom"
+    for _ in range(500):  # deeper than the scanner recurses (orjson reads up to 1024)
+        deep = [deep]
+    path = write(tmp_path / "r.geojson", feature("a", name="", extra=deep))
+    problems = validate(path, today=TODAY).problems
+    assert [(p.field, p.line) for p in problems] == [("name", line_containing(path, '"name"'))]

@@ -59,10 +59,12 @@ def _skip(text: str, pos: int) -> int:
 
 
 def _value(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
-    if depth <= 0:
-        raise ValueError("JSON nested too deeply")
     char = text[pos : pos + 1]
-    if char == "{":
+    if depth <= 0 and char in ("{", "["):
+        # deeper than anything worth a line of its own: one span for the whole value, found
+        # without recursing (Python's stack is not deep enough for any nesting JSON allows)
+        end = _end_of_nested(text, pos)
+    elif char == "{":
         end = _object(text, pos, path, spans, depth)
     elif char == "[":
         end = _array(text, pos, path, spans, depth)
@@ -81,6 +83,27 @@ def _value(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
         end = match.end()
     spans.values[path] = (pos, end)
     return end
+
+
+_STRING_OR_BRACKET = re.compile(r'["\[\]{}]')
+
+
+def _end_of_nested(text: str, pos: int) -> int:
+    """The end of the object or array starting at ``pos``."""
+    depth = 0
+    while True:
+        match = _STRING_OR_BRACKET.search(text, pos)
+        if match is None:
+            raise ValueError("unterminated JSON value")
+        char, pos = match.group(), match.end()
+        if char == '"':
+            _, pos = _scanstring(text, pos, True)
+        elif char in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return pos
 
 
 def _object(text: str, pos: int, path: Path, spans: Spans, depth: int) -> int:
