@@ -199,6 +199,20 @@ def test_unknown_and_ambiguous_places_list_candidates(registry: Path) -> None:
     edit.add_object(registry, "aksu-bust", name="B", kind="bust", subject="S", place="Aksu, KZ-55")
 
 
+def test_unknown_kinds_and_types_read_as_validation_says_them(registry: Path) -> None:
+    from symbols.registry import KINDS
+
+    before = registry.read_bytes()
+    with pytest.raises(EditError, match=r"^unknown kind 'Statu'; did you mean 'statue'\?$"):
+        edit.add_object(registry, "x", name="X", kind="Statu", subject="S", place="Kegen")
+    with pytest.raises(EditError) as raised:
+        edit.add_object(registry, "x", name="X", kind="zeppelin", subject="S", place="Kegen")
+    assert str(raised.value) == f"unknown kind 'zeppelin'; expected one of {', '.join(KINDS)}"
+    with pytest.raises(EditError, match=r"^unknown event type 'remvoed'; did you mean 'removed'"):
+        edit.add_event(registry, "plain", edit.NewEvent("remvoed", "2024", [URL]))
+    assert registry.read_bytes() == before
+
+
 def test_new_object_checks(registry: Path) -> None:
     assert "id 'plain' is taken by feature #1" in refused(registry, *ADD[:2], "plain", *ADD[3:],
                                                          "--place", "Kegen")  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import dates
 from ._jsonedit import Document
-from ._values import REGION_CODE, SLUG, country_code, url_problem
+from ._values import REGION_CODE, SLUG, country_code, suggest, url_problem
 from ._wikidata import check_qid
 from .errors import DateError, EditError
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry
@@ -148,9 +148,7 @@ def object_properties(
         if not text.strip():
             raise EditError(f"{label}: required text")
     if kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; one of {', '.join(KINDS)}"
-        raise EditError(f"unknown kind {kind!r}{hint}")
+        raise EditError(f"unknown kind {kind!r}{suggest(kind, KINDS)}")
     if subject_wikidata is not None:
         try:
             subject_wikidata = check_qid(subject_wikidata)
@@ -179,9 +177,7 @@ def object_properties(
 def check_event(event: NewEvent, today: date) -> None:
     """Refuse an event that is wrong on its own: type, status, date, sources."""
     if event.type not in EVENT_TYPES:
-        close = difflib.get_close_matches(event.type, EVENT_TYPES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; one of {', '.join(EVENT_TYPES)}"
-        raise EditError(f"unknown event type {event.type!r}{hint}")
+        raise EditError(f"unknown event type {event.type!r}{suggest(event.type, EVENT_TYPES)}")
     if event.type == "sighting" and event.status not in STATUSES:
         raise EditError(f"a sighting needs a status: one of {', '.join(STATUSES)}")
     if event.type != "sighting" and event.status is not None:
