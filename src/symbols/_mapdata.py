@@ -156,9 +156,10 @@ _TEXTS = ("name:kk", "name:ru", "subject", "place", "location_precision", "notes
 
 def _details(m: Monument, region: str | None) -> list[Any]:
     """The popup's contents: [id, name, name:kk, name:ru, subject, place, region (as labelled:
-    ``Almaty Region (KZ-19)``, ``JO (country)``), precision,
-    notes, events]; an event is [date as written, type, status (sightings), note, first day,
-    sources]; a source is [url, title, publisher, published, archived], without trailing nulls."""
+    ``Almaty Region (KZ-19)``, ``JO (country)``), precision, notes, events]; an event is [date
+    as written, type, status (sightings), note, first day, sources]; a source is [url, title,
+    publisher, published, archived] (a :class:`~symbols.registry.Source`), without trailing
+    nulls."""
     # once per object (see _all_details); plain loops over its events and sources
     events = []
     for event in m.events:
@@ -167,24 +168,18 @@ def _details(m: Monument, region: str | None) -> list[Any]:
         if when is None or kind not in _EVENT_TYPE_SET:
             continue
         sources = []
-        for s in event.sources:
-            if s.archived is not None:
-                sources.append([s.url, s.title, s.publisher, s.published, s.archived])
-            elif s.published is not None:
-                sources.append([s.url, s.title, s.publisher, s.published])
-            elif s.publisher is not None:
-                sources.append([s.url, s.title, s.publisher])
-            elif s.title is not None:
-                sources.append([s.url, s.title])
-            else:
-                sources.append([s.url])
+        for source in event.sources:
+            fields = list(source)
+            while fields[-1] is None:  # (the url never is)
+                fields.pop()
+            sources.append(fields)
         events.append(
             [
                 event.date,
                 kind,
                 event.status if kind == "sighting" else None,
                 event.note,
-                when.earliest.toordinal() - _EPOCH,
+                day_number(when.earliest),
                 sources,
             ]
         )
@@ -192,9 +187,10 @@ def _details(m: Monument, region: str | None) -> list[Any]:
     return [m.id, m.name, kk, ru, subject, place, region, precision, notes, events]
 
 
-def _bounds(monuments: Iterable[Monument]) -> list[list[float]] | None:
-    lats = [m.lat for m in monuments if m.lat is not None]
-    lons = [m.lon for m in monuments if m.lon is not None]
+def _bounds(monuments: Sequence[Monument]) -> list[list[float]] | None:
+    """The box around ``monuments`` (all placed)."""
+    lats = [m.lat for m in monuments]
+    lons = [m.lon for m in monuments]
     if not lats:
         return None
     return [[min(lats), min(lons)], [max(lats), max(lons)]]

@@ -258,10 +258,8 @@ class _Checker:
         elif status is not None and kind != "sighting" and kind in EVENT_TYPES:
             self.warn((*at, "status"), f"ignored: only sightings record a status ({kind})")
 
-    def _check_date(
-        self, at: tuple, value: Any, key: str | None = "date"
-    ) -> dates.DateRange | None:
-        where = (*at, key) if key else at
+    def _check_date(self, at: tuple, value: Any, key: str = "date") -> dates.DateRange | None:
+        where = (*at, key)
         if value is None:
             self.error(where, "missing: an EDTF date such as 2024-02-12, 2024-02~ or 2023")
             return None
