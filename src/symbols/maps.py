@@ -75,13 +75,8 @@ def map_html(
 ) -> str:
     """The dated map of ``day`` as one self-contained HTML page (``assets``: see
     :func:`symbols._mappage.render_page`)."""
-    from ._mappage import render_page
-
     payload = map_payload(registry, day)
-    title = title_of(registry)
-    payload["title"] = title
-    payload["links"] = _links(links)
-    return render_page(f"{title}: map as of {day.isoformat()}", payload, compress, assets)
+    return _page(registry, payload, f"map as of {day.isoformat()}", links, compress, assets)
 
 
 def timeline_html(
@@ -94,13 +89,23 @@ def timeline_html(
 ) -> str:
     """The time-slider page: from the first event to ``today`` (default: :func:`dates.today`);
     ``assets``: see :func:`symbols._mappage.render_page`."""
+    payload = timeline_payload(registry, today or dates.today())
+    return _page(registry, payload, "time slider", links, compress, assets)
+
+
+def _page(
+    registry: Registry,
+    payload: dict[str, Any],
+    what: str,
+    links: Sequence[Link],
+    compress: bool | None,
+    assets: str | None,
+) -> str:
     from ._mappage import render_page
 
-    payload = timeline_payload(registry, today or dates.today())
     title = title_of(registry)
-    payload["title"] = title
-    payload["links"] = _links(links)
-    return render_page(f"{title}: time slider", payload, compress, assets)
+    payload.update(title=title, links=_links(links))
+    return render_page(f"{title}: {what}", payload, compress, assets)
 
 
 def write_page(path: Path | str, text: str) -> Path:
