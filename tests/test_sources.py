@@ -1061,3 +1061,25 @@ def test_merge_keeps_distinct_objects_apart() -> None:
     (street,) = _candidates.merge(segments, ignore)  # each within 2 km of the previous
     assert len(_candidates.merge([plaque, bust])) == 2  # one service: two objects
     assert street.osm == "way/0"
+
+
+def test_the_review_file_is_fsynced_and_maps_and_reports_are_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from symbols import maps, reports
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    maps.write_page(tmp_path / "maps" / "map.html", "<html></html>")
+    reports._write({tmp_path / "report.md": b"# Report\n"})
+    assert synced == []  # made again from the registry: not worth the fsync
+    review = sources.write_review(tmp_path / "review.geojson", [])
+    assert len(synced) == 2  # the file, then its folder: it came over the network
+    assert json.loads(review.read_text()) == {"type": "FeatureCollection", "features": []}
+    from symbols._atomic import write_output
+
+    with pytest.raises(TypeError):
+        write_output(tmp_path / "x", b"", True)  # type: ignore[misc]  # durable= by name only

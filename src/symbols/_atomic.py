@@ -137,7 +137,7 @@ def _remove_stale_temporaries(path: Path) -> None:
                     os.unlink(entry.path)
 
 
-def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace ``path`` (a resolved path) by ``data``: all of it, or nothing; ``durable``: on
     disk before this returns (fsynced). A replaced file keeps its mode and owner; a new one gets
     the usual mode (0666 less the umask), not ``mkstemp``'s private 0600. Raises OutputError
@@ -178,16 +178,17 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
         _fsync_directory(path.parent)
 
 
-def write_output(path: Path | str, data: bytes, durable: bool = False) -> Path:
+def write_output(path: Path | str, data: bytes, *, durable: bool = False) -> Path:
     """Write a generated file (a map, a report, a review file) whole, making its folder first;
     return ``path``. Readers see the old file or the new one, never a part. Not fsynced unless
-    ``durable``: a map or report is made again from the registry."""
+    ``durable`` (by name: a bare True would not say what it is): a map or report is made again
+    from the registry, a review file from the network may not come back the same."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
-    write_atomic(target(path), data, durable)
+    write_atomic(target(path), data, durable=durable)
     return path
 
 

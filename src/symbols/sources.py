@@ -348,6 +348,17 @@ def discover(
     return label, new, held
 
 
+def write_review(out: Path, features: list[dict[str, Any]]) -> Path:
+    """Write discover's review GeoJSON (atomic, folders made); return ``out``."""
+    from ._atomic import write_output
+
+    collection = {"type": "FeatureCollection", "features": features}
+    data = orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n"
+    # durable, unlike maps and reports: the candidates came over the network and may not come
+    # back the same
+    return write_output(out, data, durable=True)
+
+
 def run_discover(
     path: Path,
     subject: str,
@@ -364,7 +375,7 @@ def run_discover(
 ) -> int:
     """``symbols discover``: write the review file and print what was found; exit status."""
     from . import _wikidata
-    from ._atomic import target, write_output
+    from ._atomic import target
 
     try:
         subject = _wikidata.check_qid(subject)
@@ -387,10 +398,7 @@ def run_discover(
             overpass_url=overpass_url,
         )
     today = dates.today().isoformat()
-    features = [to_feature(c, subject, label, country, today) for c in new]
-    collection = {"type": "FeatureCollection", "features": features}
-    # durable: the candidates came over the network and may not come back the same
-    write_output(out, orjson.dumps(collection, option=orjson.OPT_INDENT_2) + b"\n", durable=True)
+    write_review(out, [to_feature(c, subject, label, country, today) for c in new])
     for candidate, feature_id, reason in held:
         click.echo(f"held: {candidate.id} ({candidate.name}) is feature {feature_id}: {reason}")
     for candidate in new:
