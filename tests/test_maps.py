@@ -435,3 +435,12 @@ def test_popups_label_regions_and_countries_and_open_removals_shade_nothing(
     layer = payload["regions"]
     assert layer["removals"] == {"KZ-33": [day_number(date(2022, 1, 5))]}  # not day 9999-12-31
     assert layer["max"] == 1
+
+
+def test_the_page_assets_can_be_inlined() -> None:
+    from symbols._mappage import ASSET_DIR, PAGE_ASSETS
+
+    for name in PAGE_ASSETS:
+        text = (ASSET_DIR / name).read_text(encoding="utf-8")
+        # inside <script> or <style>, such a tag would end the element early
+        assert not re.search(r"</(script|style)|<!--", text, re.IGNORECASE), name
