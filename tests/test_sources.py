@@ -262,23 +262,34 @@ def archive_registry(tmp_path: Path, server: HTTPServer) -> Path:
     )
 
 
+def serve_archive(
+    server: HTTPServer, answers: dict[str, Any], dead: tuple[str, ...] = ()
+) -> list[dict[str, list[str]]]:
+    """The pages :func:`archive_registry` cites ("fine", or 404 for those in ``dead``) and the
+    Wayback Machine answering ``answers`` (see :func:`serve_wayback`); the lookups asked."""
+    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
+        if name in dead:
+            server.expect_request(name).respond_with_data("no", status=404)
+        else:
+            server.expect_request(name).respond_with_data("fine")
+    return serve_wayback(server, answers)
+
+
+def check_archive(server: HTTPServer, path: Path, *more: str) -> Any:
+    """``symbols sources check PATH --archive`` with the test server as the Wayback Machine."""
+    wayback = server.url_for("/wayback/available")
+    return run("sources", "check", str(path), "--archive", "--wayback-url", wayback, *more)
+
+
 def test_archive_writes_the_closest_snapshots(server: HTTPServer, tmp_path: Path) -> None:
-    for name in ("/ok", "/b", "/c", "/copy"):
-        server.expect_request(name).respond_with_data("fine")
-    server.expect_request("/missing").respond_with_data("no", status=404)
-    asked = serve_wayback(
-        server, {"/ok": "20161201000000", "/b": "20200101000000", "/missing": "20240101000000"}
+    asked = serve_archive(
+        server,
+        {"/ok": "20161201000000", "/b": "20200101000000", "/missing": "20240101000000"},
+        dead=("/missing",),
     )
     path = archive_registry(tmp_path, server)
     before = path.read_text()
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
+    result = check_archive(server, path)
     assert result.exit_code == 1  # /missing is dead, even though it is now archived
     assert "archive: 3 archived links written" in result.stderr
     data = json.loads(path.read_text())
@@ -304,78 +315,53 @@ def test_archive_writes_the_closest_snapshots(server: HTTPServer, tmp_path: Path
 
 
 def test_refresh_archived_replaces(server: HTTPServer, tmp_path: Path) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": None, "/b": None, "/missing": None, "/c": "20230502000000"})
+    serve_archive(server, {"/ok": None, "/b": None, "/missing": None, "/c": "20230502000000"})
     path = archive_registry(tmp_path, server)
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--refresh-archived",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
+    result = check_archive(server, path, "--refresh-archived")
     assert result.exit_code == 0, result.output
     kegen = json.loads(path.read_text())["features"][1]["properties"]["events"][0]["sources"][0]
     assert kegen["archived"].startswith("https://web.archive.org/web/20230502000000/")
     assert f"archive: {server.url_for('/ok')}: no snapshot in the Wayback Machine" in result.stdout
 
 
-def test_archive_lookup_failures_are_said_and_not_written(
-    server: HTTPServer, tmp_path: Path
-) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": "malformed", "/b": "20200101000000", "/missing": None})
-    path = archive_registry(tmp_path, server)
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
-    assert result.exit_code == 1
-    assert (
-        f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine at "
-        f"127.0.0.1:{server.port} answered with malformed JSON); not written"
-    ) in result.stdout
-    events = json.loads(path.read_text())["features"][0]["properties"]["events"]
-    assert "archived" not in events[0]["sources"][0]
-    assert "archived" in events[0]["sources"][1]  # the others are written
-
-
 @pytest.mark.parametrize(
-    "snapshot", ["javascript:alert(1)", "https://web.archive.org/web/2020/a b", "//x.org/a"]
+    ("answer", "reason"),
+    [
+        ("malformed", "answered with malformed JSON"),
+        (
+            {"url": "javascript:alert(1)"},
+            "answered unexpectedly (a bad snapshot link: 'javascript:alert(1)' is not an http(s) "
+            "URL)",
+        ),
+        (
+            {"url": "https://web.archive.org/web/2020/a b"},
+            "answered unexpectedly (a bad snapshot link: 'https://web.archive.org/web/2020/a b' "
+            "has whitespace in it (write a space as %20))",
+        ),
+        (
+            {"url": "//x.org/a"},
+            "answered unexpectedly (a bad snapshot link: '//x.org/a' is not an http(s) URL)",
+        ),
+    ],
+    ids=["malformed", "javascript", "whitespace", "no-scheme"],
 )
-def test_archive_bad_snapshot_urls_are_failed_lookups(
-    server: HTTPServer, tmp_path: Path, snapshot: str
+def test_archive_failed_lookups_are_said_and_not_written(
+    server: HTTPServer, tmp_path: Path, answer: Any, reason: str
 ) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": {"url": snapshot}, "/b": "20200101000000", "/missing": None})
+    serve_archive(server, {"/ok": answer, "/b": "20200101000000", "/missing": None})
     path = archive_registry(tmp_path, server)
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
+    result = check_archive(server, path)
     assert result.exit_code == 1
-    assert (
+    assert result.stdout.splitlines() == [
         f"archive: {server.url_for('/ok')}: lookup failed (the Wayback Machine at "
-        f"127.0.0.1:{server.port} answered unexpectedly (a bad snapshot link: {snapshot!r} "
-    ) in result.stdout
+        f"127.0.0.1:{server.port} {reason}); not written",
+        f"archive: {server.url_for('/missing')}: no snapshot in the Wayback Machine",
+    ]
     assert "archive: 1 archived links written" in result.stderr
     events = json.loads(path.read_text())["features"][0]["properties"]["events"]
     assert "archived" not in events[0]["sources"][0]
     assert events[0]["sources"][1]["archived"].startswith("https://web.archive.org/web/2020")
-    assert validate(path).ok
+    assert validate(path).ok  # the others are written
 
 
 def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_path: Path) -> None:
@@ -384,18 +370,11 @@ def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_pat
 
     from symbols import _atomic
 
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    asked = serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": None})
+    asked = serve_archive(server, {"/ok": "2016", "/b": "2020", "/missing": None})
     path = archive_registry(tmp_path, server)
-    wayback = server.url_for("/wayback/available")
     results: list[Any] = []
     with _atomic.locked(_atomic.target(path)):  # another edit holds the registry
-        worker = threading.Thread(
-            target=lambda: results.append(
-                run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
-            )
-        )
+        worker = threading.Thread(target=lambda: results.append(check_archive(server, path)))
         worker.start()
         deadline = time.monotonic() + 20
         while len(asked) < 3 and time.monotonic() < deadline:
@@ -413,9 +392,7 @@ def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_pat
 def test_archive_never_lands_on_a_source_that_moved_during_the_lookups(
     server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
+    serve_archive(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
     path = archive_registry(tmp_path, server)
     real = sources.archive_updates
 
@@ -428,14 +405,7 @@ def test_archive_never_lands_on_a_source_that_moved_during_the_lookups(
         return found
 
     monkeypatch.setattr(sources, "archive_updates", edited_meanwhile)
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
+    result = check_archive(server, path)
     assert result.exit_code == 1  # asked to archive two links that it could not
     u = server.url_for
     assert (
@@ -450,20 +420,10 @@ def test_archive_never_lands_on_a_source_that_moved_during_the_lookups(
 
 
 def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
+    serve_archive(server, {"/ok": "2016", "/b": "2020", "/missing": "2024"})
     path = archive_registry(tmp_path, server)
     before = path.read_bytes()
-    result = run(
-        "sources",
-        "check",
-        str(path),
-        "--archive",
-        "--dry-run",
-        "--wayback-url",
-        server.url_for("/wayback/available"),
-    )
+    result = check_archive(server, path, "--dry-run")
     assert result.exit_code == 0
     assert "3 archived links would be written (dry run)" in result.stderr
     assert path.read_bytes() == before
@@ -472,8 +432,7 @@ def test_archive_dry_run_writes_nothing(server: HTTPServer, tmp_path: Path) -> N
 def test_archive_without_network_writes_nothing(
     server: HTTPServer, tmp_path: Path, offline: str
 ) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
+    serve_archive(server, {})
     path = archive_registry(tmp_path, server)
     before = path.read_bytes()
     result = run("sources", "check", str(path), "--archive")  # $SYMBOLS_WAYBACK_URL: closed
@@ -486,17 +445,27 @@ def test_archive_without_network_writes_nothing(
 
 
 def test_archive_answers_are_cached(server: HTTPServer, tmp_path: Path) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    asked = serve_wayback(server, {"/ok": None, "/b": None, "/missing": None})
+    asked = serve_archive(server, {"/ok": None, "/b": None, "/missing": None})
     path = archive_registry(tmp_path, server)
-    wayback = server.url_for("/wayback/available")
-    run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    check_archive(server, path)
     assert len(asked) == 3
-    run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
+    check_archive(server, path)
     assert len(asked) == 3
-    run("sources", "check", str(path), "--archive", "--wayback-url", wayback, "--no-cache")
+    check_archive(server, path, "--no-cache")
     assert len(asked) == 6
+
+
+def test_archive_does_not_cache_a_refused_answer(server: HTTPServer, tmp_path: Path) -> None:
+    serve_archive(server, {"/ok": {"url": "javascript:alert(1)"}, "/b": None, "/missing": None})
+    path = archive_registry(tmp_path, server)
+    result = check_archive(server, path)
+    assert result.exit_code == 1 and "lookup failed" in result.stdout
+    server.clear()
+    asked = serve_archive(server, {"/ok": "2016", "/b": None, "/missing": None})
+    result = check_archive(server, path)
+    assert result.exit_code == 0, result.output
+    assert [q["url"][0] for q in asked] == [server.url_for("/ok")]  # the others: cached
+    assert "archive: 1 archived links written" in result.stderr
 
 
 # -- discover ---------------------------------------------------------------------------------
@@ -857,24 +826,6 @@ def test_discover_does_not_cache_a_refused_answer(server: HTTPServer, tmp_path: 
     assert len(seen["overpass"]) == 1  # asked again, not given the timeout from the cache
     assert seen["sparql"] == []  # the good Wikidata answers came from the cache
     assert len(json.loads(out.read_text())["features"]) == 4
-
-
-def test_archive_does_not_cache_a_refused_answer(server: HTTPServer, tmp_path: Path) -> None:
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    serve_wayback(server, {"/ok": {"url": "javascript:alert(1)"}, "/b": None, "/missing": None})
-    path = archive_registry(tmp_path, server)
-    wayback = server.url_for("/wayback/available")
-    result = run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
-    assert result.exit_code == 1 and "lookup failed" in result.stdout
-    server.clear()
-    for name in ("/ok", "/b", "/c", "/copy", "/missing"):
-        server.expect_request(name).respond_with_data("fine")
-    asked = serve_wayback(server, {"/ok": "2016", "/b": None, "/missing": None})
-    result = run("sources", "check", str(path), "--archive", "--wayback-url", wayback)
-    assert result.exit_code == 0, result.output
-    assert [q["url"][0] for q in asked] == [server.url_for("/ok")]  # the others: cached
-    assert "archive: 1 archived links written" in result.stderr
 
 
 def test_discover_never_writes_the_registry(server: HTTPServer, tmp_path: Path) -> None:
