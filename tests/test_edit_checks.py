@@ -15,6 +15,7 @@ from test_edit import STYLES, base_data, write_style
 from symbols import edit
 from symbols.cli import cli
 from symbols.errors import EditError, PlaceError
+from symbols.registry import PRECISIONS
 
 URL = "https://example.org/seen"
 
@@ -36,11 +37,12 @@ def registry(tmp_path: Path) -> Path:
     )
 
 
-def refused(path: Path, *args: str) -> str:
-    """Run a command that must be refused; return its one line of stderr."""
+def refused(path: Path, *args: str, status: int = 1) -> str:
+    """Run a command that must be refused (``status`` 2: a usage error); return its one line of
+    stderr."""
     before = path.read_bytes()
     result = CliRunner().invoke(cli, [*args, "--registry", str(path)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == status, result.output
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no lock, no temp
     lines = result.stderr.splitlines()
@@ -56,20 +58,27 @@ def sighting(path: Path, feature_id: str, when: str, status: str, url: str = URL
 
 def test_unknown_id_suggests_close_ids(registry: Path) -> None:
     line = sighting(registry, "gon", "2024", "removed")
-    assert line == f"symbols: no object with id 'gon': did you mean 'gone'? ({registry})"
+    assert line == f"symbols: {registry}: no object with id 'gon'; did you mean 'gone'?"
     assert "did you mean 'new-one'?" in sighting(registry, "new", "2024", "removed")
 
 
 def test_future_and_malformed_dates(registry: Path) -> None:
     line = sighting(registry, "plain", "2027-01-01", "standing")
-    assert line == "symbols: date '2027-01-01' is in the future (today is 2026-11-27)"
+    assert line == (
+        f"symbols: {registry}: feature plain: date: '2027-01-01' is in the future "
+        "(today is 2026-11-27)"
+    )
     line = sighting(registry, "plain", "12.05.2024", "standing")
-    assert "'12.05.2024' is not an EDTF date: write year first" in line
+    assert line.startswith(
+        f"symbols: {registry}: feature plain: date: '12.05.2024' is not an EDTF date: write "
+        "year first"
+    )
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org/x", "javascript:alert(1)"])
 def test_only_http_sources(registry: Path, url: str) -> None:
-    assert "is not an http(s) URL" in sighting(registry, "plain", "2024", "standing", url)
+    line = sighting(registry, "plain", "2024", "standing", url)
+    assert line == f"symbols: {registry}: feature plain: source: {url!r} is not an http(s) URL"
 
 
 @pytest.mark.parametrize(
@@ -97,8 +106,8 @@ def test_urls_with_whitespace_are_validation_errors(tmp_path: Path) -> None:
 def test_standing_after_a_certain_removal_suggests_restored(registry: Path) -> None:
     line = sighting(registry, "gone", "2024-05-01", "standing")
     assert line == (
-        "symbols: refused: feature gone: events[2].status: seen standing on 2024-05-01 after it "
-        "was removed (2022-01-05): record a 'restored' event instead; nothing was written"
+        f"symbols: {registry}: feature gone: events[2].status: seen standing on 2024-05-01 after "
+        "it was removed (2022-01-05): record a 'restored' event instead; nothing was written"
     )
     restored = edit.NewEvent("restored", "2023-08", [URL])
     edit.add_event(registry, "gone", restored)
@@ -108,8 +117,8 @@ def test_standing_after_a_certain_removal_suggests_restored(registry: Path) -> N
 def test_sighting_contradicting_a_certain_later_event(registry: Path) -> None:
     line = sighting(registry, "later", "2023-05", "removed")
     assert line == (
-        "symbols: refused: later: seen removed on 2023-05, but it was toppled later, on "
-        "2024-03-10 (events[1]); if it was put back in between, record a 'restored' event "
+        f"symbols: {registry}: feature later: seen removed on 2023-05, but it was toppled later, "
+        "on 2024-03-10 (events[1]); if it was put back in between, record a 'restored' event "
         "first; nothing was written"
     )
     line = sighting(registry, "new-one", "2021", "standing")
@@ -193,9 +202,10 @@ def test_gazetteer_resolves_all_three_scripts(registry: Path, spelling: str) -> 
 
 def test_unknown_and_ambiguous_places_list_candidates(registry: Path) -> None:
     line = refused(registry, *ADD, "--place", "Taldykorgn")
-    assert line.startswith("symbols: unknown place 'Taldykorgn'; did you mean: Taldykorgan")
+    where = f"symbols: {registry}: feature new-bust: place: "
+    assert line.startswith(f"{where}unknown place 'Taldykorgn'; did you mean: Taldykorgan")
     line = refused(registry, *ADD, "--place", "Aksu")
-    assert line.startswith("symbols: ambiguous place 'Aksu': 3 settlements: Aksu (KZ-55")
+    assert line.startswith(f"{where}ambiguous place 'Aksu': 3 settlements: Aksu (KZ-55")
     edit.add_object(registry, "aksu-bust", name="B", kind="bust", subject="S", place="Aksu, KZ-55")
 
 
@@ -203,49 +213,64 @@ def test_unknown_kinds_and_types_read_as_validation_says_them(registry: Path) ->
     from symbols.registry import KINDS
 
     before = registry.read_bytes()
-    with pytest.raises(EditError, match=r"^unknown kind 'Statu'; did you mean 'statue'\?$"):
+    with pytest.raises(EditError, match=r": kind: unknown kind 'Statu'; did you mean 'statue'\?$"):
         edit.add_object(registry, "x", name="X", kind="Statu", subject="S", place="Kegen")
     with pytest.raises(EditError) as raised:
         edit.add_object(registry, "x", name="X", kind="zeppelin", subject="S", place="Kegen")
-    assert str(raised.value) == f"unknown kind 'zeppelin'; expected one of {', '.join(KINDS)}"
-    with pytest.raises(EditError, match=r"^unknown event type 'remvoed'; did you mean 'removed'"):
+    assert str(raised.value) == (
+        f"{registry}: feature x: kind: unknown kind 'zeppelin'; expected one of {', '.join(KINDS)}"
+    )
+    with pytest.raises(EditError, match=r": type: unknown event type 'remvoed'; did you mean"):
         edit.add_event(registry, "plain", edit.NewEvent("remvoed", "2024", [URL]))
     assert registry.read_bytes() == before
 
 
 def test_new_object_checks(registry: Path) -> None:
-    assert "id 'plain' is taken by feature #1" in refused(registry, *ADD[:2], "plain", *ADD[3:],
-                                                         "--place", "Kegen")  # fmt: skip
-    assert "is not a slug" in refused(registry, *ADD[:2], "New Bust", *ADD[3:], "--place", "Kegen")
+    line = refused(registry, *ADD[:2], "plain", *ADD[3:], "--place", "Kegen")
+    assert line == f"symbols: {registry}: id 'plain' is taken by feature #1 (Object plain)"
+    line = refused(registry, *ADD[:2], "New Bust", *ADD[3:], "--place", "Kegen")
+    assert line.startswith(f"symbols: {registry}: id: 'New Bust' is not a slug")
     line = refused(registry, *ADD, "--place", "Kegen", "--lon", "43.01", "--lat", "79.22",
                    "--precision", "exact")  # fmt: skip
-    assert "coordinates look swapped: [43.01, 79.22] is outside the known regions" in line
-    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01")
-    assert "give --precision with --lon and --lat: one of exact, site" in line
-    line = refused(registry, *ADD, "--place", "Kegen", "--precision", "exact")
-    assert "precision 'exact' needs --lon and --lat" in line
-    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22")
-    assert "give both --lon and --lat" in line
+    assert line.startswith(
+        f"symbols: {registry}: feature new-bust: coordinates: look swapped: [43.01, 79.22] is "
+        "outside the known regions"
+    )
     for qid in ("9", "Q1\u0662", "Q09"):
         line = refused(registry, *ADD, "--place", "Kegen", "--subject-wikidata", qid)
-        assert line == f"symbols: subject wikidata id {qid!r} is not like Q9259"
+        assert line == (
+            f"symbols: {registry}: feature new-bust: subject:wikidata: {qid!r} is not a Wikidata "
+            "item id like Q9259"
+        )
     line = refused(registry, *ADD, "--place", "Kegen", "--region", "KZ-1234")
-    assert line == "symbols: region 'KZ-1234' is not an ISO 3166-2 code like KZ-33"
+    assert line == (
+        f"symbols: {registry}: feature new-bust: region: 'KZ-1234' is not an ISO 3166-2 code "
+        "like KZ-33"
+    )
     edit.add_object(registry, "q-bust", name="B", kind="bust", subject="S", place="Kegen",
                     subject_wikidata=" q9259")  # fmt: skip
     added = orjson.loads(registry.read_bytes())["features"][-1]["properties"]
     assert added["subject:wikidata"] == "Q9259"  # as discover takes it
 
 
+def test_coordinate_options_that_go_together_given_apart_are_usage_errors(registry: Path) -> None:
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", status=2)
+    assert line == "symbols: give both --lon and --lat, or neither (to look the place up)"
+    line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01", status=2)
+    assert line == "symbols: give --precision with --lon and --lat: one of " + ", ".join(PRECISIONS)
+    line = refused(registry, *ADD, "--place", "Kegen", "--precision", "exact", status=2)
+    assert line.startswith("symbols: precision 'exact' needs --lon and --lat")
+
+
 def test_a_country_that_is_not_the_points_is_refused(registry: Path) -> None:
     line = refused(registry, *ADD, "--place", "Kegen", "--lon", "79.22", "--lat", "43.01",
                    "--precision", "site", "--country", "ZZ")  # fmt: skip
     assert line == (
-        "symbols: country 'ZZ' does not match the point: it is in KZ-19 Almaty Region (KZ); "
-        "leave --country out to take KZ"
+        f"symbols: {registry}: feature new-bust: country: 'ZZ' does not match the point: it is "
+        "in KZ-19 Almaty Region (KZ); leave --country out to take KZ"
     )
     line = refused(registry, *ADD, "--place", "Taldykorgan", "--country", "uz")
-    assert "country 'UZ' does not match the point: it is in KZ-33 Jetisu Region (KZ)" in line
+    assert ": country: 'UZ' does not match the point: it is in KZ-33 Jetisu Region (KZ)" in line
 
 
 def test_country_and_region_codes_may_be_lowercase(registry: Path) -> None:
@@ -259,7 +284,7 @@ def test_country_and_region_codes_may_be_lowercase(registry: Path) -> None:
     edit.add_object(registry, "b", name="B", kind="bust", subject="S", place="Kegen", country="kz")
     assert orjson.loads(registry.read_bytes())["features"][-1]["properties"]["country"] == "KZ"
     before = registry.read_bytes()
-    with pytest.raises(EditError, match="^country 'KAZ' is not an ISO 3166-1 alpha-2 code like KZ"):
+    with pytest.raises(EditError, match=": country: 'KAZ' is not an ISO 3166-1 alpha-2 code like"):
         edit.add_object(registry, "c", name="C", kind="bust", subject="S", place="Kegen",
                         country="KAZ")  # fmt: skip
     assert registry.read_bytes() == before
@@ -313,14 +338,17 @@ def test_set_archived_refuses_unknown_targets(tmp_path: Path) -> None:
     path = write_style(tmp_path / "r.geojson", "geojson.io", base_data())
     with pytest.raises(EditError, match="no object with id 'nope'"):
         edit.set_archived(path, [("nope", 0, 0, URL, "https://web.archive.org/x")])
-    with pytest.raises(EditError, match=r"almaty-bust: no source events\[0\].sources\[5\]"):
+    with pytest.raises(
+        EditError,
+        match=rf"^{path}: feature almaty-bust: events\[0\]\.sources\[5\]: no such source; nothing",
+    ):
         edit.set_archived(path, [("almaty-bust", 0, 5, URL, "https://web.archive.org/x")])
     before = path.read_bytes()
     for e, s in ((-1, 0), (0, -1)):
         with pytest.raises(
             EditError,
-            match=rf"^refused: almaty-bust: no source events\[{e}\]\.sources\[{s}\] "
-            r"\(positions count from 0\); nothing was written$",
+            match=rf"^{path}: feature almaty-bust: events\[{e}\]\.sources\[{s}\]: no such "
+            r"source \(positions count from 0\); nothing was written$",
         ):
             edit.set_archived(path, [("almaty-bust", e, s, URL, "https://web.archive.org/x")])
     assert path.read_bytes() == before

@@ -9,13 +9,14 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from . import dates
 from ._jsonedit import Document
 from ._values import REGION_CODE, SLUG, country_code, suggest, url_problem
 from ._wikidata import check_qid
-from .errors import DateError, EditError
+from .errors import DateError, EditError, PlaceError, Problem
 from .registry import KINDS, PRECISIONS, Event, Monument, Registry
 from .timeline import EVENT_TYPES, STATUSES
 
@@ -41,6 +42,29 @@ class NewEvent:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where checked input is to go: the registry file (as the user named it) and the id of the
+    feature, so that a refusal reads like validation's problems."""
+
+    file: Path | str
+    feature: str | None = None
+
+    def say(self, field: str | None, message: str) -> str:
+        """``FILE: feature ID: FIELD: message``, with the parts that are known."""
+        return str(Problem(str(self.file), None, self.feature, field, message))
+
+    def refuse(self, field: str | None, message: str) -> EditError:
+        return EditError(self.say(field, message))
+
+
+class OptionsError(EditError):
+    """Options that only go together, given apart (``--lon`` without ``--lat``): a usage error,
+    exit status 2 as click gives for its own."""
+
+    exit_code = 2
+
+
 @dataclass
 class Location:
     place: str
@@ -59,31 +83,37 @@ def new_location(
     precision: str | None,
     country: str | None,
     region: str | None,
+    where: Where,
 ) -> Location:
     """Where a new object is: given coordinates, or the gazetteer's settlement ``place``."""
     from . import geo
 
-    if not place.strip():
-        raise EditError("place: required (the settlement)")
     if (lon is None) != (lat is None):
-        raise EditError("give both --lon and --lat, or neither (to look the place up)")
+        raise OptionsError("give both --lon and --lat, or neither (to look the place up)")
+    if lon is None and precision not in (None, "settlement"):
+        raise OptionsError(
+            f"precision {precision!r} needs --lon and --lat: a gazetteer point is the "
+            "settlement's centre (precision 'settlement')"
+        )
+    if lon is not None and precision not in PRECISIONS:
+        raise OptionsError(f"give --precision with --lon and --lat: one of {', '.join(PRECISIONS)}")
+    if not place.strip():
+        raise where.refuse("place", "required (the settlement)")
     if region is not None:
         given, region = region, region.strip().upper()
         if not REGION_CODE.fullmatch(region):
-            raise EditError(f"region {given!r} is not an ISO 3166-2 code like KZ-33")
+            raise where.refuse("region", f"{given!r} is not an ISO 3166-2 code like KZ-33")
     if country is not None:
         try:
             country = country_code(country)
         except ValueError as error:
-            raise EditError(f"country {error}") from None
+            raise where.refuse("country", str(error)) from None
     notes: list[str] = []
     if lon is None or lat is None:
-        if precision not in (None, "settlement"):
-            raise EditError(
-                f"precision {precision!r} needs --lon and --lat: a gazetteer point is the "
-                "settlement's centre (precision 'settlement')"
-            )
-        found = geo.lookup_place(place)
+        try:
+            found = geo.lookup_place(place)
+        except PlaceError as error:
+            raise PlaceError(where.say("place", str(error))) from None
         lon, lat, precision, place_name, code = (
             found.lon,
             found.lat,
@@ -93,28 +123,27 @@ def new_location(
         )
         notes.append(f"{place} → {found.name} ({_region_label(code)}), {lon}, {lat}")
     else:
-        if precision not in PRECISIONS:
-            raise EditError(
-                f"give --precision with --lon and --lat: one of {', '.join(PRECISIONS)}"
-            )
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise EditError(
-                f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90"
+            raise where.refuse(
+                "coordinates",
+                f"[{lon}, {lat}] is out of range: longitude -180..180, latitude -90..90",
             )
         place_name, code = place.strip(), geo.region_at(lon, lat)
         swapped = geo.region_at(lat, lon) if code is None and abs(lon) <= 90 else None
         if swapped:
-            raise EditError(
-                f"coordinates look swapped: [{lon}, {lat}] is outside the known regions, "
-                f"[{lat}, {lon}] is in {swapped}; give --lon (east) and --lat (north)"
+            raise where.refuse(
+                "coordinates",
+                f"look swapped: [{lon}, {lat}] is outside the known regions, [{lat}, {lon}] "
+                f"is in {swapped}; give --lon (east) and --lat (north)",
             )
         notes.append(f"region: {_region_label(code)}, from the geometry")
     if code is not None:
         derived = geo.country_of_region(code)
         if country is not None and country != derived:
-            raise EditError(
-                f"country {country!r} does not match the point: it is in {_region_label(code)} "
-                f"({derived}); leave --country out to take {derived}"
+            raise where.refuse(
+                "country",
+                f"{country!r} does not match the point: it is in {_region_label(code)} "
+                f"({derived}); leave --country out to take {derived}",
             )
         country = derived
     return Location(place_name, lon, lat, precision, country, region, notes)
@@ -138,22 +167,23 @@ def object_properties(
     subject_wikidata: str | None,
     names: Mapping[str, str],
     notes: str | None,
+    where: Where,
 ) -> dict[str, Any]:
     """The new object's properties in canonical order, after checking them."""
     if not SLUG.fullmatch(feature_id):
-        raise EditError(
-            f"id {feature_id!r} is not a slug: use lowercase letters, digits and hyphens"
+        raise Where(where.file).refuse(
+            "id", f"{feature_id!r} is not a slug: use lowercase letters, digits and hyphens"
         )
     for label, text in (("name", name), ("subject", subject)):
         if not text.strip():
-            raise EditError(f"{label}: required text")
+            raise where.refuse(label, "required text")
     if kind not in KINDS:
-        raise EditError(f"unknown kind {kind!r}{suggest(kind, KINDS)}")
+        raise where.refuse("kind", f"unknown kind {kind!r}{suggest(kind, KINDS)}")
     if subject_wikidata is not None:
         try:
             subject_wikidata = check_qid(subject_wikidata)
-        except ValueError:
-            raise EditError(f"subject wikidata id {subject_wikidata!r} is not like Q9259") from None
+        except ValueError as error:
+            raise where.refuse("subject:wikidata", str(error)) from None
     values: dict[str, Any] = {"name": name.strip()}
     for language, text in names.items():
         if text.strip():
@@ -174,43 +204,49 @@ def object_properties(
 # --- checks on the input -------------------------------------------------------------------------
 
 
-def check_event(event: NewEvent, today: date) -> None:
+def check_event(event: NewEvent, today: date, where: Where) -> None:
     """Refuse an event that is wrong on its own: type, status, date, sources."""
     if event.type not in EVENT_TYPES:
-        raise EditError(f"unknown event type {event.type!r}{suggest(event.type, EVENT_TYPES)}")
+        hint = suggest(event.type, EVENT_TYPES)
+        raise where.refuse("type", f"unknown event type {event.type!r}{hint}")
     if event.type == "sighting" and event.status not in STATUSES:
-        raise EditError(f"a sighting needs a status: one of {', '.join(STATUSES)}")
+        raise where.refuse("status", f"a sighting needs a status: one of {', '.join(STATUSES)}")
     if event.type != "sighting" and event.status is not None:
-        raise EditError(f"only sightings record a status ({event.type} leads to its own)")
+        raise where.refuse(
+            "status", f"only sightings record a status ({event.type} leads to its own)"
+        )
     try:
         when = dates.parse(event.date)
     except DateError as error:
-        raise EditError(f"date: {error}") from None
+        raise where.refuse("date", str(error)) from None
     if when.earliest > today:
-        raise EditError(f"date {event.date!r} is in the future (today is {today})")
+        raise where.refuse("date", f"{event.date!r} is in the future (today is {today})")
     if not event.sources:
-        raise EditError("give at least one source URL")
+        raise where.refuse("source", "give at least one source URL")
     if len(event.titles) > len(event.sources):
-        raise EditError("more titles than sources: each title goes with one source")
+        raise where.refuse("title", "more titles than sources: each title goes with one source")
     for url in event.sources:
         problem = url_problem(url)
         if problem:
-            raise EditError(f"source: {problem}")
+            raise where.refuse("source", problem)
 
 
 def feature_index(registry: Registry, feature_id: str) -> int:
     """The position of the one feature with id ``feature_id``; EditError naming close ids."""
     found = [i for i, m in enumerate(registry.features) if m.id == feature_id]
+    where = Where(registry.path)
     if len(found) > 1:
         listed = ", ".join(f"#{i + 1}" for i in found)
-        raise EditError(f"id {feature_id!r} is used by features {listed}; fix the file first")
+        raise where.refuse(
+            None, f"id {feature_id!r} is used by features {listed}; fix the file first"
+        )
     if found:
         return found[0]
     ids = [m.id for m in registry.features]
     close = difflib.get_close_matches(feature_id, ids, n=3, cutoff=0.6)
     close += [i for i in ids if feature_id.lower() in i and i not in close][: 3 - len(close)]
-    hint = f"did you mean {', '.join(map(repr, close))}? ({registry.path})" if close else ""
-    raise EditError(f"no object with id {feature_id!r}: {hint or f'not in {registry.path}'}")
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise where.refuse(None, f"no object with id {feature_id!r}{hint}")
 
 
 def feature_indexes(registry: Registry, feature_ids: Iterable[str]) -> dict[str, int]:
@@ -268,12 +304,13 @@ def parsed_event(event: NewEvent) -> Event:
     return Event(event.type, event.date, dates.parse(event.date), event.status, [], None)
 
 
-def refuse_duplicate(feature_id: str, monument: Monument, new: Event) -> None:
+def refuse_duplicate(where: Where, monument: Monument, new: Event) -> None:
     for i, old in enumerate(monument.events):
         if (old.type, old.date, old.status) == (new.type, new.date, new.status):
-            raise EditError(
-                f"{feature_id}: already recorded as events[{i}] ({old.type} on {old.date}); "
-                "add a source to it by hand if you have another"
+            raise where.refuse(
+                None,
+                f"already recorded as events[{i}] ({old.type} on {old.date}); "
+                "add a source to it by hand if you have another",
             )
 
 

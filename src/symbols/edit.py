@@ -35,6 +35,7 @@ from ._editinput import (
     PROPERTIES,
     SOURCE,
     NewEvent,
+    Where,
     check_event,
     contradiction,
     event_json,
@@ -123,7 +124,8 @@ def add_event(
 ) -> EditResult:
     """Append ``event`` to the events of object ``feature_id``."""
     day = today or dates.today()
-    check_event(event, day)
+    where = Where(registry, feature_id)
+    check_event(event, day, where)
 
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         index = feature_index(registry, feature_id)
@@ -131,15 +133,15 @@ def add_event(
         raw = registry.data["features"][index]
         properties = raw.get("properties") if isinstance(raw, dict) else None
         if not isinstance(properties, dict):
-            raise EditError(f"feature {feature_id} has no properties object; fix it by hand first")
+            raise where.refuse("properties", "not an object; fix it by hand first")
         events = properties.get("events")
         if events is not None and not isinstance(events, list):
-            raise EditError(f"feature {feature_id}: events is not a list; fix it by hand first")
+            raise where.refuse("events", "not a list; fix it by hand first")
         new = parsed_event(event)
-        refuse_duplicate(feature_id, monument, new)
+        refuse_duplicate(where, monument, new)
         problem = contradiction(monument, new)
         if problem:
-            raise EditError(f"refused: {feature_id}: {problem}; nothing was written")
+            raise where.refuse(None, f"{problem}; nothing was written")
         doc = doc_for(("features", index))
         rendered = event_json(doc, event, day)
         base = ("features", index, "properties")
@@ -178,13 +180,15 @@ def set_archived(
     wanted = {(fid, e, s): (cited, url) for fid, e, s, cited, url in updates}
     for (fid, e, s), (_, url) in wanted.items():
         if e < 0 or s < 0:  # Python would count from the end of the list
-            raise EditError(
-                f"refused: {fid}: no source events[{e}].sources[{s}] (positions count from 0); "
-                "nothing was written"
+            raise Where(path, fid).refuse(
+                f"events[{e}].sources[{s}]",
+                "no such source (positions count from 0); nothing was written",
             )
         problem = url_problem(url)
         if problem:
-            raise EditError(f"refused: {fid}: archived link {problem}; nothing was written")
+            raise Where(path, fid).refuse(
+                f"events[{e}].sources[{s}].archived", f"{problem}; nothing was written"
+            )
 
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         doc = doc_for(None)
@@ -197,7 +201,9 @@ def set_archived(
             try:
                 source = doc.value(source_path)
             except (KeyError, IndexError, TypeError):
-                raise EditError(f"refused: {fid}: no source events[{e}].sources[{s}]") from None
+                raise Where(path, fid).refuse(
+                    f"events[{e}].sources[{s}]", "no such source; nothing was written"
+                ) from None
             now = source.get("url") if isinstance(source, dict) else source
             if now != cited:
                 notes.append(
@@ -249,18 +255,21 @@ def add_object(
     given (it is otherwise derived from the geometry). ``names`` maps language codes to names
     (``{"kk": ...}`` becomes ``name:kk``). ``event``, if given, is the object's first event."""
     day = today or dates.today()
-    location = new_location(place, lon, lat, precision, country, region)
+    where = Where(registry, feature_id)
+    location = new_location(place, lon, lat, precision, country, region, where)
     values = object_properties(
-        feature_id, name, kind, subject, location, subject_wikidata, names or {}, notes
+        feature_id, name, kind, subject, location, subject_wikidata, names or {}, notes, where
     )
     if event is not None:
-        check_event(event, day)
+        check_event(event, day, where)
 
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         taken = [i for i, m in enumerate(registry.features) if m.id == feature_id]
         if taken:
             other = registry.features[taken[0]]
-            raise EditError(f"id {feature_id!r} is taken by feature #{taken[0] + 1} ({other.name})")
+            raise Where(registry.path).refuse(
+                None, f"id {feature_id!r} is taken by feature #{taken[0] + 1} ({other.name})"
+            )
         doc = doc_for(None)
         layout = doc.layout
         properties = dict(values, events=[event_json(doc, event, day)] if event else [])
@@ -359,7 +368,7 @@ def _verify(
     errors = [p for p in added if p.severity == "error"]
     if errors:
         reasons = "; ".join(_describe(p) for p in errors)
-        raise EditError(f"refused: {reasons}; nothing was written")
+        raise EditError(f"{shown}: {reasons}; nothing was written")
     warnings.extend(p for p in added if p.severity == "warning")
     standing = sum(p.severity == "error" for p in old)
     if standing:
