@@ -30,18 +30,25 @@ def registry_argument(function):  # type: ignore[no-untyped-def]
 
 
 class _DayType(click.ParamType):
+    """A day on the command line; YYYY-MM and YYYY mean the last day of the month or year (or,
+    with ``first``, the first day: --since)."""
+
     name = "DATE"
+
+    def __init__(self, first: bool = False) -> None:
+        self.parse = dates.parse_first_day if first else dates.parse_day
 
     def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
         if hasattr(value, "isoformat"):
             return value
         try:
-            return dates.parse_day(value)
+            return self.parse(value)
         except DateError as error:
             self.fail(str(error), param, ctx)
 
 
 DAY = _DayType()
+FIRST_DAY = _DayType(first=True)
 
 
 class _Group(click.Group):
@@ -104,23 +111,8 @@ def validate(registry: Path | None, strict: bool) -> None:
 def status(registry: Path | None, as_of, fmt: str) -> None:  # type: ignore[no-untyped-def]
     """List each object's status on a date (objects not yet known are left out)."""
     from . import listing
-    from .registry import load, paused_collector
 
-    day = as_of or dates.today()
-    with paused_collector():
-        rows = listing.status_rows(load(registry or _default_registry()), day)
-    _echo_text(listing.render(rows, fmt, day))
-
-
-class _FirstDayType(_DayType):
-    """DAY, except that YYYY-MM and YYYY mean the first day of that month or year (--since)."""
-
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
-        day = super().convert(value, param, ctx)
-        return dates.parse(value).earliest if isinstance(value, str) else day
-
-
-FIRST_DAY = _FirstDayType()
+    _echo_text(listing.run(registry or _default_registry(), as_of or dates.today(), fmt))
 
 
 @cli.command()
@@ -189,14 +181,9 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     An event is recorded on its "recorded" date, else on the latest publication date of its
     sources, else on its own date.
     """
-    from .changes import changes as recorded_after
-    from .changes import render_changes
-    from .registry import load, paused_collector
+    from . import changes as recorded
 
-    with paused_collector():
-        loaded = load(registry or _default_registry())
-        rows = recorded_after(loaded, since, until)
-        _echo_text(render_changes(rows, fmt, since, loaded.regions_or_countries))
+    _echo_text(recorded.run(registry or _default_registry(), since, until, fmt))
 
 
 def _service_url_option(name: str, variable: str, what: str):  # type: ignore[no-untyped-def]
