@@ -233,6 +233,61 @@ def test_play_and_pause(page: Any, site: Site) -> None:
     assert page.evaluate("window.symbols.day()") == stopped
 
 
+def popup_says(page: Any) -> tuple[str, str] | None:
+    """The open popup's heading and status line, or None when no popup is open."""
+    popups = page.locator(".leaflet-popup-content")
+    if popups.count() == 0:
+        return None
+    assert popups.count() == 1
+    status = popups.locator("dt", has_text="Status").locator("xpath=following-sibling::dd[1]")
+    return popups.locator("h2").inner_text(), status.inner_text()
+
+
+def status_line(site: Site, monument_id: str, when: str) -> str:
+    """What a popup's status line says of an object on a date, from the status engine."""
+    status = site.registry.get(monument_id).history.status_on(date.fromisoformat(when))
+    assert status is not None
+    doubt = ", certain" if status.certain else "\nuncertain: a dated change may or may not have"
+    return f"{status.status} on {when}{doubt}" + ("" if status.certain else " happened yet")
+
+
+def test_an_open_popup_follows_its_object_through_the_slider(page: Any, site: Site) -> None:
+    """A popup stays open, its status updated, while its object is on the map, whatever other
+    objects come and go; it closes when its object leaves."""
+    open_page(page, site.timeline)
+
+    def follow(monument_id: str, start: str, *moves: str) -> None:
+        page.evaluate("window.symbols.map.closePopup()")
+        page.evaluate(f"window.symbols.setDate('{start}')")
+        page.evaluate(f"window.symbols.openPopup('{monument_id}')")
+        before = set(page.evaluate("window.symbols.shown()"))
+        for when in moves:
+            page.evaluate(f"window.symbols.setDate('{when}')")
+            shown = set(page.evaluate("window.symbols.shown()"))
+            assert shown != before and monument_id in shown, when  # others came or went
+            before = shown
+            page.wait_for_timeout(300)  # markercluster's animations end within 200 ms
+            expected = (f"Object {monument_id}", status_line(site, monument_id, when))
+            assert popup_says(page) == expected, (monument_id, when)
+
+    follow("shymkent-bust", "2023-01-01", "2017-01-01", "2024-06-01", "2022-01-10")
+    follow("ankara-statue", "2025-06-30", "2012-06-01")  # most leave: the rest clustered anew
+    follow("almaty-portrait", "2011-12-10", "2025-06-30")  # its marker goes into a cluster
+    # spread apart from an object at the same spot, which folds as a marker comes elsewhere
+    follow("taldykorgan-street", "2022-06-01", "2024-06-01")
+    page.evaluate("window.symbols.setDate('2019-01-01')")  # before it was erected
+    page.locator(".leaflet-popup").wait_for(state="detached")  # after its fading out
+    # while playing
+    page.evaluate("window.symbols.setDate('2010-07-01')")
+    page.evaluate("window.symbols.openPopup('ankara-statue')")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("window.symbols.day() > '2012-06-01'")
+    page.get_by_role("button", name="Pause").click()
+    day = page.evaluate("window.symbols.day()")
+    page.wait_for_timeout(300)
+    assert popup_says(page) == ("Object ankara-statue", status_line(site, "ankara-statue", day))
+
+
 def test_filters_by_status_and_kind(page: Any, site: Site) -> None:
     open_page(page, site.maps["2025-06-30"])
     everything = on_map(page)

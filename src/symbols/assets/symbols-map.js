@@ -308,6 +308,10 @@
       }
       self.openPopup(e.layer);
     });
+    // the object whose popup opened last: sync keeps that popup open while the object is shown
+    this.objects.on("popupopen", function (e) {
+      self.popupMarker = e.layer;
+    });
 
     this.addTitle();
     L.control.zoom({ position: "topleft" }).addTo(map);
@@ -455,7 +459,8 @@
     marker.openPopup();
   };
 
-  // Which objects the cluster group holds: listed on the date, and not filtered out.
+  // Which objects the cluster group holds: listed on the date, and not filtered out. An open
+  // popup stays with its object while the object is shown, and closes when it is not.
   Page.prototype.sync = function () {
     var add = [];
     var remove = [];
@@ -470,17 +475,39 @@
         keep.push(this.markers[i]);
       }
     }
+    var held = this.popupMarker && this.popupMarker.isPopupOpen() ? this.popupMarker : null;
+    var popup = held && held.getPopup();
+    if (held && (add.length || remove.length)) {
+      // Changing the group's layers folds a spread-out cluster and takes markers off the map to
+      // cluster them again, and Leaflet closes a marker's popup when the marker leaves the map
+      // (markercluster closes it when it folds the marker back): the popup is unbound while the
+      // layers change. The fold is done at once, as its animation would take the marker off the
+      // map 200 ms later, after the popup is bound again.
+      held.unbindPopup();
+      this.objects._noanimationUnspiderfy();
+    }
     if (remove.length > keep.length) {
       // removing most markers one by one costs more than clustering the rest again
       this.objects.clearLayers();
       this.objects.addLayers(keep.concat(add));
-      return;
+    } else {
+      if (remove.length) {
+        this.objects.removeLayers(remove);
+      }
+      if (add.length) {
+        this.objects.addLayers(add);
+      }
     }
-    if (remove.length) {
-      this.objects.removeLayers(remove);
-    }
-    if (add.length) {
-      this.objects.addLayers(add);
+    if (held) {
+      held.bindPopup(popup);
+      if (this.shown[held.options.objectIndex]) {
+        if (!popup.getLatLng().equals(held.getLatLng())) {
+          popup.setLatLng(held.getLatLng()); // back from a spread-out cluster
+        }
+        popup.update(); // the status on the date
+      } else {
+        held.closePopup();
+      }
     }
   };
 
@@ -936,11 +963,6 @@
       this.objects.refreshClusters(kept);
     }
     this.refresh();
-    this.map.eachLayer(function (layer) {
-      if (layer instanceof L.Popup && layer._source && layer._source.options.objectIndex !== undefined) {
-        layer.update();
-      }
-    });
     this.rememberDay();
   };
 
