@@ -153,18 +153,25 @@ def test_objects_sharing_a_spot_spread_out(page: Any, site: Site) -> None:
 
 def test_a_click_opens_a_popup(page: Any, site: Site) -> None:
     open_page(page, site.maps["2025-06-30"])
-    page.locator('.sym-icon[title^="Object ankara-statue"]').click()
+    icon = page.locator('.sym-icon[title^="Object ankara-statue"]')
+    icon.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Ankara" in popup.inner_text()
     assert "2010-06/2010-06-24 erected" in popup.inner_text()
     page.evaluate("window.symbols.map.closePopup()")
     assert page.locator(".leaflet-popup-content").count() == 0
-    icon = page.locator('.sym-icon[title^="Object ankara-statue"]')
     icon.focus()
     page.keyboard.press("Enter")
     popup.wait_for()
     assert "Ankara" in popup.inner_text()
+    # as with any Leaflet marker, a second click or Enter closes the popup, a third opens it
+    for press in (icon.click, lambda: page.keyboard.press("Enter")):
+        press()
+        page.locator(".leaflet-popup").wait_for(state="detached")  # after its fading out
+        press()
+        popup.wait_for()
+        assert "Ankara" in popup.inner_text()
 
 
 def test_the_slider_restyles_as_the_status_engine_says(page: Any, site: Site) -> None:

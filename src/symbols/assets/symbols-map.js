@@ -301,9 +301,10 @@
       disableClusteringAtZoom: this.n > CLUSTER_ALL ? STREET_ZOOM : null,
       iconCreateFunction: function (cluster) { return self.clusterIcon(cluster); }
     });
-    // Popups are made when first opened, not bound to every marker up front.
+    // Popups are made when first opened, not bound to every marker up front. Once a marker has
+    // its popup, Leaflet's own click and Enter handlers open and close it.
     this.objects.on("click keypress", function (e) {
-      if (e.type === "keypress" && e.originalEvent.keyCode !== 13) {
+      if (e.layer.getPopup() || (e.type === "keypress" && e.originalEvent.keyCode !== 13)) {
         return;
       }
       self.openPopup(e.layer);
