@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +17,7 @@ from conftest import Watch, open_page
 from registries import SAMPLE_DATES, TODAY, hostile, sample
 
 from symbols import maps, registry
-from symbols._mappage import ASSETS
+from symbols._mappage import ASSETS, page_asset
 from symbols.cli import cli
 from symbols.listing import status_rows
 from symbols.registry import Registry
@@ -354,6 +355,14 @@ def test_screenshot(page: Any, site: Site, tmp_path: Path) -> None:
         for b in boxes[i + 1 :]:
             apart = a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]
             assert apart, (a, b)
+
+
+def test_the_stylesheet_styles_only_what_the_script_makes() -> None:
+    """Every page class the stylesheet styles (``sym-...``) is one the script makes: no rule
+    is left behind for an element that is gone."""
+    made = set(re.findall(r"(?<![\w-])sym-[\w-]+", page_asset("symbols-map.js")))
+    styled = set(re.findall(r"\.(sym-[\w-]+)", page_asset("symbols-map.css")))
+    assert styled and styled <= made, sorted(styled - made)
 
 
 @pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled registry is not there yet")

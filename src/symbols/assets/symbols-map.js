@@ -170,9 +170,8 @@
     }
   });
 
-  function Page(map, tiles, data, api) {
+  function Page(map, data, api) {
     this.map = map;
-    this.tiles = tiles;
     this.data = data;
     this.api = api;
     this.n = data.n;
@@ -1135,7 +1134,7 @@
       var api = { version: 1, map: map, tiles: tiles };
       window.symbols = api;
       api.ready = readData().then(function (data) {
-        return new Page(map, tiles, data, api).load();
+        return new Page(map, data, api).load();
       });
       api.ready.catch(function (error) { showError(map, error); });
       return api;
