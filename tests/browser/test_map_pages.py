@@ -357,6 +357,36 @@ def test_screenshot(page: Any, site: Site, tmp_path: Path) -> None:
             assert apart, (a, b)
 
 
+def test_without_the_cdn_the_page_says_so_and_its_script_throws_nothing(
+    page: Any, site: Site, watch: Watch
+) -> None:
+    """With Leaflet out of reach the page shows its note, and the page script (in a built site
+    loaded on its own before the page's inline start) raises no uncaught error."""
+    page.route("https://cdn.jsdelivr.net/**", lambda route: route.abort())
+    thrown: list[Any] = []
+    page.on("pageerror", lambda error: thrown.append(error))
+    for path, linked in ((site.index, True), (site.maps["2025-06-30"], False)):
+        thrown.clear()
+        page.goto(path.resolve().as_uri())
+        page.get_by_role("alert").filter(has_text="could not be loaded").wait_for()
+        assert "symbols-offline" in page.evaluate("document.documentElement.className")
+        if linked:  # the script from assets/ ran to its end
+            assert page.locator('script[src="assets/symbols-map.js"]').count() == 1
+            assert page.evaluate("typeof window.Symbols.start") == "function"
+        for error in thrown:
+            # the frame's own inline script, which calls L.map before the page script can
+            # start, is no part of symbols-map.js; nothing else may throw
+            assert "symbols-map.js" not in (error.stack or ""), error.stack
+            assert error.message == "L is not defined", error.stack
+            assert f"{path.resolve().as_uri()}:" in (error.stack or ""), error.stack
+    # the browser reports every pinned asset it could not fetch, and nothing else
+    failed = "Failed to load resource: net::ERR_FAILED"
+    assert watch.console == [failed] * (2 * len(ASSETS)), watch.console
+    watch.console.clear()
+    assert all(error == "L is not defined" for error in watch.errors), watch.errors
+    watch.errors.clear()
+
+
 def test_the_stylesheet_styles_only_what_the_script_makes() -> None:
     """Every page class the stylesheet styles (``sym-...``) is one the script makes: no rule
     is left behind for an element that is gone."""

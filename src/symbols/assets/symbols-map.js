@@ -153,22 +153,27 @@
     return Promise.resolve(JSON.parse(node.textContent));
   }
 
-  // Leaflet's layer control, with a heading above each group of overlays.
-  var GroupedLayers = L.Control.Layers.extend({
-    _update: function () {
-      this._lastGroup = null;
-      return L.Control.Layers.prototype._update.call(this);
-    },
-    _addItem: function (entry) {
-      var group = entry.layer.options && entry.layer.options.symbolsGroup;
-      if (group && group !== this._lastGroup) {
-        var list = entry.overlay ? this._overlaysList : this._baseLayersList;
-        element("div", "sym-layers-heading", list, group);
-        this._lastGroup = group;
+  // Leaflet's layer control, with a heading above each group of overlays. Made when a page
+  // starts, not when the script loads: without Leaflet (the CDN out of reach, which the page
+  // says) the script only defines Symbols, and throws nothing.
+  function groupedLayers(overlays, options) {
+    var GroupedLayers = L.Control.Layers.extend({
+      _update: function () {
+        this._lastGroup = null;
+        return L.Control.Layers.prototype._update.call(this);
+      },
+      _addItem: function (entry) {
+        var group = entry.layer.options && entry.layer.options.symbolsGroup;
+        if (group && group !== this._lastGroup) {
+          var list = entry.overlay ? this._overlaysList : this._baseLayersList;
+          element("div", "sym-layers-heading", list, group);
+          this._lastGroup = group;
+        }
+        return L.Control.Layers.prototype._addItem.call(this, entry);
       }
-      return L.Control.Layers.prototype._addItem.call(this, entry);
-    }
-  });
+    });
+    return new GroupedLayers(null, overlays, options);
+  }
 
   function Page(map, data, api) {
     this.map = map;
@@ -651,7 +656,7 @@
       self.filters.push(proxy);
     });
     this.filters.forEach(function (proxy) { proxy.addTo(self.map); });
-    this.layerControl = new GroupedLayers(null, overlays, { collapsed: this.narrow(), position: "topright" });
+    this.layerControl = groupedLayers(overlays, { collapsed: this.narrow(), position: "topright" });
     this.layerControl.addTo(this.map);
     this.map.on("overlayadd overlayremove", function (e) {
       var filter = e.layer.options && e.layer.options.symbolsFilter;
