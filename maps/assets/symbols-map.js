@@ -153,26 +153,30 @@
     return Promise.resolve(JSON.parse(node.textContent));
   }
 
-  // Leaflet's layer control, with a heading above each group of overlays.
-  var GroupedLayers = L.Control.Layers.extend({
-    _update: function () {
-      this._lastGroup = null;
-      return L.Control.Layers.prototype._update.call(this);
-    },
-    _addItem: function (entry) {
-      var group = entry.layer.options && entry.layer.options.symbolsGroup;
-      if (group && group !== this._lastGroup) {
-        var list = entry.overlay ? this._overlaysList : this._baseLayersList;
-        element("div", "sym-layers-heading", list, group);
-        this._lastGroup = group;
+  // Leaflet's layer control, with a heading above each group of overlays. Made when a page
+  // starts, not when the script loads: without Leaflet (the CDN out of reach, which the page
+  // says) the script only defines Symbols, and throws nothing.
+  function groupedLayers(overlays, options) {
+    var GroupedLayers = L.Control.Layers.extend({
+      _update: function () {
+        this._lastGroup = null;
+        return L.Control.Layers.prototype._update.call(this);
+      },
+      _addItem: function (entry) {
+        var group = entry.layer.options && entry.layer.options.symbolsGroup;
+        if (group && group !== this._lastGroup) {
+          var list = entry.overlay ? this._overlaysList : this._baseLayersList;
+          element("div", "sym-layers-heading", list, group);
+          this._lastGroup = group;
+        }
+        return L.Control.Layers.prototype._addItem.call(this, entry);
       }
-      return L.Control.Layers.prototype._addItem.call(this, entry);
-    }
-  });
+    });
+    return new GroupedLayers(null, overlays, options);
+  }
 
-  function Page(map, tiles, data, api) {
+  function Page(map, data, api) {
     this.map = map;
-    this.tiles = tiles;
     this.data = data;
     this.api = api;
     this.n = data.n;
@@ -301,12 +305,17 @@
       disableClusteringAtZoom: this.n > CLUSTER_ALL ? STREET_ZOOM : null,
       iconCreateFunction: function (cluster) { return self.clusterIcon(cluster); }
     });
-    // Popups are made when first opened, not bound to every marker up front.
+    // Popups are made when first opened, not bound to every marker up front. Once a marker has
+    // its popup, Leaflet's own click and Enter handlers open and close it.
     this.objects.on("click keypress", function (e) {
-      if (e.type === "keypress" && e.originalEvent.keyCode !== 13) {
+      if (e.layer.getPopup() || (e.type === "keypress" && e.originalEvent.keyCode !== 13)) {
         return;
       }
       self.openPopup(e.layer);
+    });
+    // the object whose popup opened last: sync keeps that popup open while the object is shown
+    this.objects.on("popupopen", function (e) {
+      self.popupMarker = e.layer;
     });
 
     this.addTitle();
@@ -455,7 +464,8 @@
     marker.openPopup();
   };
 
-  // Which objects the cluster group holds: listed on the date, and not filtered out.
+  // Which objects the cluster group holds: listed on the date, and not filtered out. An open
+  // popup stays with its object while the object is shown, and closes when it is not.
   Page.prototype.sync = function () {
     var add = [];
     var remove = [];
@@ -470,17 +480,39 @@
         keep.push(this.markers[i]);
       }
     }
+    var held = this.popupMarker && this.popupMarker.isPopupOpen() ? this.popupMarker : null;
+    var popup = held && held.getPopup();
+    if (held && (add.length || remove.length)) {
+      // Changing the group's layers folds a spread-out cluster and takes markers off the map to
+      // cluster them again, and Leaflet closes a marker's popup when the marker leaves the map
+      // (markercluster closes it when it folds the marker back): the popup is unbound while the
+      // layers change. The fold is done at once, as its animation would take the marker off the
+      // map 200 ms later, after the popup is bound again.
+      held.unbindPopup();
+      this.objects._noanimationUnspiderfy();
+    }
     if (remove.length > keep.length) {
       // removing most markers one by one costs more than clustering the rest again
       this.objects.clearLayers();
       this.objects.addLayers(keep.concat(add));
-      return;
+    } else {
+      if (remove.length) {
+        this.objects.removeLayers(remove);
+      }
+      if (add.length) {
+        this.objects.addLayers(add);
+      }
     }
-    if (remove.length) {
-      this.objects.removeLayers(remove);
-    }
-    if (add.length) {
-      this.objects.addLayers(add);
+    if (held) {
+      held.bindPopup(popup);
+      if (this.shown[held.options.objectIndex]) {
+        if (!popup.getLatLng().equals(held.getLatLng())) {
+          popup.setLatLng(held.getLatLng()); // back from a spread-out cluster
+        }
+        popup.update(); // the status on the date
+      } else {
+        held.closePopup();
+      }
     }
   };
 
@@ -624,7 +656,7 @@
       self.filters.push(proxy);
     });
     this.filters.forEach(function (proxy) { proxy.addTo(self.map); });
-    this.layerControl = new GroupedLayers(null, overlays, { collapsed: this.narrow(), position: "topright" });
+    this.layerControl = groupedLayers(overlays, { collapsed: this.narrow(), position: "topright" });
     this.layerControl.addTo(this.map);
     this.map.on("overlayadd overlayremove", function (e) {
       var filter = e.layer.options && e.layer.options.symbolsFilter;
@@ -936,11 +968,6 @@
       this.objects.refreshClusters(kept);
     }
     this.refresh();
-    this.map.eachLayer(function (layer) {
-      if (layer instanceof L.Popup && layer._source && layer._source.options.objectIndex !== undefined) {
-        layer.update();
-      }
-    });
     this.rememberDay();
   };
 
@@ -1112,7 +1139,7 @@
       var api = { version: 1, map: map, tiles: tiles };
       window.symbols = api;
       api.ready = readData().then(function (data) {
-        return new Page(map, tiles, data, api).load();
+        return new Page(map, data, api).load();
       });
       api.ready.catch(function (error) { showError(map, error); });
       return api;

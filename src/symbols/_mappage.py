@@ -215,7 +215,10 @@ def _element_classes() -> Any:
             "<body>\n"
             "{{ this.html.render(**kwargs) }}\n"
             "<script>\n"
+            # without Leaflet (the CDN out of reach) the page shows its note and nothing throws
+            "if (window.L) {\n"
             "{{ this.script.render(**kwargs) }}\n"
+            "}\n"
             "</script>\n"
             "</body>\n"
             "</html>\n"
