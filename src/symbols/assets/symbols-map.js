@@ -767,11 +767,6 @@
     return box;
   };
 
-  Page.prototype.regionName = function (code) {
-    var names = this.regionData && this.regionData.names && this.regionData.names[code];
-    return names ? names[0] + " (" + code + ")" : code;
-  };
-
   Page.prototype.popup = function (i) {
     var record = this.details[i];
     var box = element("div", "sym-popup");
@@ -816,7 +811,7 @@
     }
     this.fact(facts, "Place", place);
     if (record[6]) {
-      this.fact(facts, "Region", this.regionName(record[6]));
+      this.fact(facts, "Region", record[6]); // labelled in Python: "Jetisu Region (KZ-33)"
     }
     if (record[8]) {
       element("p", "sym-notes", box, record[8]);
