@@ -35,22 +35,6 @@ def is_one_of(value: Any, allowed: frozenset[str]) -> bool:
     return type(value) is str and value in allowed
 
 
-def plain_source(source: Any) -> bool:
-    """A source that needs no closer look: a good URL, texts that are text, no archive link or
-    date to check."""
-    if type(source) is str:
-        return PLAIN_URL.match(source) is not None
-    if type(source) is not dict or "archived" in source or "published" in source:
-        return False
-    url, title, publisher = source.get("url"), source.get("title"), source.get("publisher")
-    return (
-        type(url) is str
-        and PLAIN_URL.match(url) is not None
-        and (title is None or type(title) is str)
-        and (publisher is None or type(publisher) is str)
-    )
-
-
 def coordinates_problem(value: Any, depth: int) -> str | None:
     if value is None:
         return "missing"

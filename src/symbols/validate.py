@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from . import dates
-from ._plaincheck import plain_events
+from ._plaincheck import plain_events, plain_source
 from ._values import (
     REGION_CODE,
     SLUG,
     coordinates_problem,
     good_point,
     is_one_of,
-    plain_source,
     show,
     suggest,
     url_problem,
@@ -232,7 +231,7 @@ class _Checker:
         if status is not None or not is_one_of(kind, _PLAIN_EVENT_TYPES):
             self._check_type_and_status(at, kind, status)
         sources = get("sources")
-        if type(sources) is not list or not sources or not all(map(plain_source, sources)):
+        if type(sources) is not list or not sources or None in map(plain_source, sources):
             self._check_sources(at, sources)  # plain URLs (the common case) need no more
         recorded = get("recorded")
         if recorded is not None:
@@ -280,7 +279,7 @@ class _Checker:
             self.error((*at, "sources"), "must be a list of sources (objects with a url, or URLs)")
             return
         for number, source in enumerate(sources):
-            if plain_source(source):
+            if plain_source(source) is not None:
                 continue
             where = (*at, "sources", number)
             if isinstance(source, str):
