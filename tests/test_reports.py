@@ -905,3 +905,15 @@ def test_the_cli_offers_what_the_library_takes() -> None:
     assert tuple(options["freq"].type.choices) == reports.FREQS
     assert tuple(options["fmt"].type.choices) == reports.FORMATS
     assert tuple(options["by"].type.choices) == reports.GROUPINGS
+
+
+def test_an_interrupted_command_says_so_and_claims_nothing_it_cannot_know(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "run", interrupted)
+    result = CliRunner().invoke(cli, ["report", str(write(tmp_path / "r.geojson"))])
+    assert result.exit_code == 130
+    assert result.output == "symbols: interrupted (no file is left half-written)\n"

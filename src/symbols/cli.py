@@ -62,7 +62,8 @@ class _Group(click.Group):
                 click.echo(line if located else f"symbols: {line}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("symbols: interrupted; nothing was written", err=True)
+            # each file is replaced whole or not at all; some may have been before the interrupt
+            click.echo("symbols: interrupted (no file is left half-written)", err=True)
             ctx.exit(130)
 
 
