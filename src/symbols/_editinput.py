@@ -24,8 +24,6 @@ FEATURE = ("features", "*")
 PROPERTIES = (*FEATURE, "properties")
 EVENT = (*PROPERTIES, "events", "*")
 SOURCE = (*EVENT, "sources", "*")
-# "recorded": the day the event entered the registry, which `symbols changes` lists it by
-EVENT_KEYS = ["date", "type", "status", "sources", "note", "recorded"]
 _PHYSICAL = ("damaged", "toppled", "removed", "relocated")
 
 
@@ -327,7 +325,7 @@ def event_json(doc: Document, event: NewEvent, today: date) -> dict[str, Any]:
     for url, title in titles.items():
         if title or as_objects:
             source = {"url": url, "title": title} if title else {"url": url}
-            sources.append({k: source[k] for k in layout.order(SOURCE, list(source))})
+            sources.append(layout.ordered(SOURCE, source))
         else:
             sources.append(url)
     values = {
@@ -336,7 +334,7 @@ def event_json(doc: Document, event: NewEvent, today: date) -> dict[str, Any]:
         "status": event.status,
         "sources": sources,
         "note": event.note,
+        # the day the event entered the registry, which `symbols changes` lists it by
         "recorded": today.isoformat(),
-    }
-    present = [k for k in EVENT_KEYS if values[k] is not None]
-    return {k: values[k] for k in layout.order(EVENT, present)}
+    }  # in canonical order
+    return layout.ordered(EVENT, {k: v for k, v in values.items() if v is not None})

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +114,10 @@ class Layout:
             after = next((k for k in reversed(keys[:position]) if k in result), None)
             result.insert(result.index(after) + 1 if after is not None else 0, key)
         return result
+
+    def ordered(self, role: Role, mapping: Mapping[str, Any]) -> dict[str, Any]:
+        """``mapping`` (its keys in their canonical order) with its keys in the file's order."""
+        return {k: mapping[k] for k in self.order(role, list(mapping))}
 
     @property
     def colon(self) -> str:

@@ -211,10 +211,8 @@ def set_archived(
                     "registry changed during the lookups); its archived link was not written"
                 )
             elif isinstance(source, str):
-                keys = doc.layout.order(SOURCE, ["url", "archived"])
-                splices.append(
-                    doc.replace(source_path, {k: {"url": source, "archived": url}[k] for k in keys})
-                )
+                new = doc.layout.ordered(SOURCE, {"url": source, "archived": url})
+                splices.append(doc.replace(source_path, new))
             elif isinstance(source, dict) and source.get("archived") != url:
                 splices.append(doc.set_member(source_path, "archived", url))
         summary = f"archived links written into {len(splices)} sources"
@@ -274,14 +272,15 @@ def add_object(
         layout = doc.layout
         properties = dict(values, events=[event_json(doc, event, day)] if event else [])
         point = {"type": "Point", "coordinates": [location.lon, location.lat]}
-        feature = {"type": "Feature", "id": feature_id, "geometry": point, "properties": properties}
-        feature["geometry"] = {
-            k: point[k] for k in layout.order((*FEATURE, "geometry"), list(point))
-        }
-        feature["properties"] = {
-            k: properties[k] for k in layout.order(PROPERTIES, list(properties))
-        }
-        feature = {k: feature[k] for k in layout.order(FEATURE, list(feature))}
+        feature = layout.ordered(
+            FEATURE,
+            {
+                "type": "Feature",
+                "id": feature_id,
+                "geometry": layout.ordered((*FEATURE, "geometry"), point),
+                "properties": layout.ordered(PROPERTIES, properties),
+            },
+        )
         splice = doc.append(("features",), feature)
         summary = (
             f"added {feature_id} ({kind}, {location.place}) as feature "
