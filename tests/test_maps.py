@@ -32,7 +32,13 @@ from symbols._mapdata import (  # noqa: E402
     status_code,
     timeline_payload,
 )
-from symbols._mappage import ASSETS, FRAME, embed_json, render_frame  # noqa: E402
+from symbols._mappage import (  # noqa: E402
+    ASSETS,
+    FRAME,
+    _asset_version,
+    embed_json,
+    render_frame,
+)
 from symbols.cli import cli  # noqa: E402
 from symbols.errors import DateError  # noqa: E402
 from symbols.listing import status_rows  # noqa: E402
@@ -316,8 +322,11 @@ def test_built_pages_share_one_copy_of_their_script_and_style(
     assert len(pages) > 2
     for page in pages:
         text = page.read_text()
-        assert '<script src="assets/symbols-map.js"></script>' in text
-        assert '<link rel="stylesheet" href="assets/symbols-map.css">' in text
+        # linked with a hash of their text, so that no browser keeps an earlier build's copy
+        js, css = (_asset_version(name) for name in ("symbols-map.js", "symbols-map.css"))
+        assert f'<script src="assets/symbols-map.js?v={js}"></script>' in text
+        assert f'<link rel="stylesheet" href="assets/symbols-map.css?v={css}">' in text
+        assert len(js) == 12 and js != css
         assert "window.Symbols" not in text and "<style>" not in text
     alone = maps.map_html(registry.load(sample_path), date(2025, 1, 1))
     assert script in alone and "assets/symbols-map.js" not in alone  # `symbols map`: one file

@@ -89,6 +89,18 @@ ASSETS: tuple[Asset, ...] = (
 )
 
 
+_CSS_AND_JS = ("symbols-map.css", "symbols-map.js")  # linked in this order
+
+
+@cache
+def _asset_version(name: str) -> str:
+    """A short hash of the asset's text: in the URL a page links it by, so that a browser that
+    keeps an earlier build's copy fetches this one (the page's data may need it)."""
+    import hashlib
+
+    return hashlib.sha256(_asset_text(name).encode("utf-8")).hexdigest()[:12]
+
+
 @cache
 def _asset_text(name: str) -> str:
     # inlined in <script> and <style> as it is (tests/test_maps.py checks it can be)
@@ -143,10 +155,8 @@ def render_page(
         script = _asset_text("symbols-map.js")
     else:
         folder = html.escape(assets.rstrip("/"))
-        style = (
-            f'<link rel="stylesheet" href="{folder}/symbols-map.css">\n'
-            f'<script src="{folder}/symbols-map.js"></script>'
-        )
+        css, js = (f"{folder}/{name}?v={_asset_version(name)}" for name in _CSS_AND_JS)
+        style = f'<link rel="stylesheet" href="{css}">\n<script src="{js}"></script>'
         script = ""  # loaded in the head, before the page's inline start
     values = {"title": html.escape(title), "style": style, "data": block, "script": script}
     return _SLOT.sub(lambda slot: values[slot[1]], _frame())
