@@ -427,7 +427,7 @@ def test_set_archived_skips_a_source_that_is_no_longer_the_one_looked_up(tmp_pat
             ("b", 0, 0, "https://e.org/3", "https://web.archive.org/web/2020/3"),
         ],
     )
-    assert result.count == 1 and result.written
+    assert result.count == 1 and result.skipped == 2 and result.written
     assert result.notes == [
         "archive: a: events[0].sources[0] is no longer https://e.org/1 (the registry changed "
         "during the lookups); its archived link was not written",

@@ -206,16 +206,22 @@ def test_refresh_archived_needs_archive(tmp_path: Path) -> None:
 # -- archive ----------------------------------------------------------------------------------
 
 
-def serve_wayback(server: HTTPServer, answers: dict[str, Any]) -> list[dict[str, list[str]]]:
+def serve_wayback(
+    server: HTTPServer, answers: dict[str, Any], slow: tuple[str, ...] = ()
+) -> list[dict[str, list[str]]]:
     """The availability API: ``answers`` maps a path to a snapshot timestamp, None (no
-    snapshot), "malformed" or ``{"url": ...}`` (a snapshot at that URL)."""
+    snapshot), "malformed" or ``{"url": ...}`` (a snapshot at that URL); the paths in ``slow``
+    are answered after 0.3 s."""
     asked: list[dict[str, list[str]]] = []
 
     def handler(request: Request) -> Response:
         query = parse_qs(request.query_string.decode())
         asked.append(query)
         url = query["url"][0]
-        answer = answers[url.split(str(server.port), 1)[1]]
+        name = url.split(str(server.port), 1)[1]
+        if name in slow:
+            time.sleep(0.3)
+        answer = answers[name]
         if answer == "malformed":
             return Response('{"archived_snapshots": {', mimetype="application/json")
         snapshots = {}
@@ -263,7 +269,10 @@ def archive_registry(tmp_path: Path, server: HTTPServer) -> Path:
 
 
 def serve_archive(
-    server: HTTPServer, answers: dict[str, Any], dead: tuple[str, ...] = ()
+    server: HTTPServer,
+    answers: dict[str, Any],
+    dead: tuple[str, ...] = (),
+    slow: tuple[str, ...] = (),
 ) -> list[dict[str, list[str]]]:
     """The pages :func:`archive_registry` cites ("fine", or 404 for those in ``dead``) and the
     Wayback Machine answering ``answers`` (see :func:`serve_wayback`); the lookups asked."""
@@ -272,7 +281,7 @@ def serve_archive(
             server.expect_request(name).respond_with_data("no", status=404)
         else:
             server.expect_request(name).respond_with_data("fine")
-    return serve_wayback(server, answers)
+    return serve_wayback(server, answers, slow)
 
 
 def check_archive(server: HTTPServer, path: Path, *more: str) -> Any:
@@ -362,6 +371,23 @@ def test_archive_failed_lookups_are_said_and_not_written(
     assert "archived" not in events[0]["sources"][0]
     assert events[0]["sources"][1]["archived"].startswith("https://web.archive.org/web/2020")
     assert validate(path).ok  # the others are written
+
+
+def test_archive_lists_failed_lookups_in_file_order(server: HTTPServer, tmp_path: Path) -> None:
+    answers = dict.fromkeys(("/ok", "/b", "/missing"), "malformed")
+    serve_archive(server, answers, slow=("/ok",))  # the first lookup ends last
+    path = archive_registry(tmp_path, server)
+    before = path.read_bytes()
+    result = check_archive(server, path)
+    assert result.exit_code == 1
+    u = server.url_for
+    assert [line.split(": lookup failed")[0] for line in result.stdout.splitlines()] == [
+        f"archive: {u('/ok')}",
+        f"archive: {u('/b')}",
+        f"archive: {u('/missing')}",
+    ]
+    assert "archive: 0 archived links written" in result.stderr
+    assert path.read_bytes() == before
 
 
 def test_archive_says_when_it_waits_for_another_edit(server: HTTPServer, tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ class EditResult:
     notes: list[str] = field(default_factory=list)  # things worth telling the user
     warnings: list[Problem] = field(default_factory=list)  # new warnings the edit brings
     count: int = 0  # how many places in the text were changed
+    skipped: int = 0  # set_archived: updates not made, their source having changed meanwhile
 
     @property
     def changed(self) -> bool:
@@ -172,11 +173,11 @@ def set_archived(
 
     The source URL is the one the archived link was looked up for: an update whose source no
     longer has it (the registry was edited while the snapshots were looked up, and the position
-    now holds another source) is skipped with a note in the result, so that no link lands on
-    the wrong source. All other updates are one edit: validated, locked, atomic, minimal diff,
-    and refused as a whole (EditError, file untouched) if any names an unknown id, event or
-    source, or an archived URL that is not http(s). The result's ``count`` is the number of
-    sources changed (0: nothing written)."""
+    now holds another source) is skipped with a note in the result (and counted in its
+    ``skipped``), so that no link lands on the wrong source. All other updates are one edit:
+    validated, locked, atomic, minimal diff, and refused as a whole (EditError, file untouched)
+    if any names an unknown id, event or source, or an archived URL that is not http(s). The
+    result's ``count`` is the number of sources changed (0: nothing written)."""
     wanted = {(fid, e, s): (cited, url) for fid, e, s, cited, url in updates}
     for (fid, e, s), (_, url) in wanted.items():
         if e < 0 or s < 0:  # Python would count from the end of the list
@@ -193,7 +194,7 @@ def set_archived(
     def build(doc_for: Callable[[Any], Document], registry: Registry) -> _Plan:
         doc = doc_for(None)
         splices: list[Splice] = []
-        notes: list[str] = []
+        notes: list[str] = []  # one for each update skipped
         positions = feature_indexes(registry, (fid for fid, _, _ in wanted))
         for (fid, e, s), (cited, url) in wanted.items():
             index = positions[fid]
@@ -216,7 +217,7 @@ def set_archived(
             elif isinstance(source, dict) and source.get("archived") != url:
                 splices.append(doc.set_member(source_path, "archived", url))
         summary = f"archived links written into {len(splices)} sources"
-        return _Plan(splices, summary, notes)
+        return _Plan(splices, summary, notes, skipped=len(notes))
 
     return _edit(path, build, dry_run, dates.today(), on_wait)
 
@@ -302,6 +303,7 @@ class _Plan:
     summary: str
     notes: list[str] = field(default_factory=list)
     feature_id: str | None = None
+    skipped: int = 0
 
 
 Builder = Callable[[Callable[[Any], Document], Registry], _Plan]
@@ -337,7 +339,15 @@ def _edit(
                 raise EditError(f"{error}; the registry was left as it was") from None
     written = not dry_run and after_text != text
     return EditResult(
-        shown, text, after_text, written, plan.summary, notes, warnings, len(plan.splices)
+        shown,
+        text,
+        after_text,
+        written,
+        plan.summary,
+        notes,
+        warnings,
+        len(plan.splices),
+        plan.skipped,
     )
 
 

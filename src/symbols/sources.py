@@ -145,51 +145,75 @@ def _day(text: str | None) -> Any:
         return None
 
 
+Lookup = tuple[str, str | None]  # a source URL and its published date
+Update = tuple[str, int, int, str, str]  # feature id, event, source, source URL, snapshot
+
+
+@dataclass(frozen=True)
+class ToArchive:
+    """The sources to give an ``archived`` link (file order), and the snapshot lookups they
+    need: each (URL, published date) once."""
+
+    sources: list[Citation]
+    lookups: list[Lookup]
+
+    @classmethod
+    def of(cls, found: list[Citation], refresh: bool = False) -> ToArchive:
+        """The sources among ``found``: those with no ``archived`` copy yet, or all with
+        ``refresh``."""
+        wanted = [c for c in found if not c.archived_copy and (refresh or not c.has_archived)]
+        return cls(wanted, list(dict.fromkeys((c.url, c.published) for c in wanted)))
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """What the lookups found: the updates for :func:`symbols.edit.set_archived`, the lookups
+    that failed (URL, why) and the URLs with no snapshot, both in lookup order."""
+
+    updates: list[Update]
+    failed: list[tuple[str, str]]
+    missing: list[str]
+
+    def notes(self) -> list[str]:
+        """A line for each URL that got no snapshot."""
+        return [
+            *(f"archive: {url}: lookup failed ({why}); not written" for url, why in self.failed),
+            *(f"archive: {url}: no snapshot in the Wayback Machine" for url in self.missing),
+        ]
+
+
 def archive_updates(
-    found: list[Citation],
+    todo: ToArchive,
     client: _http.Client,
     base: str,
     *,
-    refresh: bool = False,
     workers: int = 4,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[tuple[str, int, int, str, str]], list[str]]:
-    """Updates for :func:`symbols.edit.set_archived` (feature id, event and source index, the
-    source URL, its snapshot), and a note for each URL that got none.
+) -> Snapshots:
+    """Look up the closest snapshot of each source in ``todo`` (``workers`` at a time).
 
-    Sources that already have an ``archived`` copy are skipped unless ``refresh``. A service that
-    cannot be reached raises NetworkError (so nothing at all is written)."""
-    wanted = _to_archive(found, refresh)
-    keys = _lookups(wanted)
-    snapshots: dict[tuple[str, str | None], str | None] = {}
-    notes: list[str] = []
+    A service that cannot be reached raises NetworkError (so nothing at all is written)."""
+    found: dict[Lookup, str | None] = {}
+    errors: dict[Lookup, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(wayback_snapshot, client, base, *key): key for key in keys}
+        futures = {pool.submit(wayback_snapshot, client, base, *k): k for k in todo.lookups}
         for future in as_completed(futures):
             key = futures[future]
             try:
-                snapshots[key] = future.result()
+                found[key] = future.result()
             except ValueError as error:
-                notes.append(f"archive: {key[0]}: lookup failed ({error}); not written")
+                errors[key] = str(error)
             if progress:
                 progress(1)
-    for key in keys:
-        if key in snapshots and snapshots[key] is None:
-            notes.append(f"archive: {key[0]}: no snapshot in the Wayback Machine")
-    updates = [
-        (c.feature, c.event, c.source, c.url, snap)
-        for c in wanted
-        if (snap := snapshots.get((c.url, c.published)))
-    ]
-    return updates, notes
-
-
-def _to_archive(found: list[Citation], refresh: bool) -> list[Citation]:
-    return [c for c in found if not c.archived_copy and (refresh or not c.has_archived)]
-
-
-def _lookups(wanted: list[Citation]) -> list[tuple[str, str | None]]:
-    return list(dict.fromkeys((c.url, c.published) for c in wanted))
+    return Snapshots(
+        updates=[
+            (c.feature, c.event, c.source, c.url, snapshot)
+            for c in todo.sources
+            if (snapshot := found.get((c.url, c.published)))
+        ],
+        failed=[(key[0], errors[key]) for key in todo.lookups if key in errors],
+        missing=[key[0] for key in todo.lookups if key in found and found[key] is None],
+    )
 
 
 def run_check(
@@ -238,24 +262,23 @@ def run_check(
         failed = 0
         if archive:
             base = _http.endpoint("wayback", wayback_url)
-            todo = _to_archive(found, refresh_archived)
-            with _progress(len(_lookups(todo)), "Looking up snapshots") as step, _nothing_written():
-                updates, notes = archive_updates(
-                    found, client, base, refresh=refresh_archived, workers=workers, progress=step
-                )
-            for note in notes:
+            todo = ToArchive.of(found, refresh_archived)
+            with _progress(len(todo.lookups), "Looking up snapshots") as step, _nothing_written():
+                snapshots = archive_updates(todo, client, base, workers=workers, progress=step)
+            for note in snapshots.notes():
                 click.echo(note)
-            failed = sum("lookup failed" in note for note in notes)
+            failed = len(snapshots.failed)
             written = 0
-            if updates:
+            if snapshots.updates:
                 from .edit import set_archived
 
-                edited = set_archived(registry.path, updates, dry_run=dry_run, on_wait=on_wait)
+                edited = set_archived(
+                    registry.path, snapshots.updates, dry_run=dry_run, on_wait=on_wait
+                )
                 written = edited.count
                 for note in edited.notes:
                     click.echo(note)
-                # a source that moved while the snapshots were looked up was not archived
-                failed += sum(note.startswith("archive: ") for note in edited.notes)
+                failed += edited.skipped  # sources that moved while the snapshots were looked up
             done = "would be written (dry run)" if dry_run else "written"
             click.echo(f"archive: {written} archived links {done} to {registry.path}", err=True)
     click.echo(
