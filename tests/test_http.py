@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netutil import closed_port
+from netutil import closed_port, head_dropping_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -245,6 +245,49 @@ def test_probe_falls_back_to_get(server: HTTPServer, tmp_path: Path) -> None:
     result = _http.probe(client, server.url_for("/nohead"))
     assert result.status == 200 and not result.dead
     assert [r.method for r, _ in server.log] == ["HEAD", "GET"]
+
+
+def asked(client: _http.Client) -> list[str]:
+    """The methods ``client`` will be asked to send, in order."""
+    methods: list[str] = []
+    send = client.request
+
+    def request(method: str, url: str, **kwargs: Any) -> Any:
+        methods.append(method)
+        return send(method, url, **kwargs)
+
+    client.request = request  # type: ignore[method-assign]
+    return methods
+
+
+def test_probe_asks_again_with_get_when_the_server_drops_head(tmp_path: Path) -> None:
+    client, _ = make_client(tmp_path)
+    methods = asked(client)
+    with head_dropping_server() as url:
+        result = _http.probe(client, url)
+    assert result.status == 200 and not result.dead
+    assert methods == ["HEAD", "GET"]
+
+
+def test_probe_does_not_ask_a_dead_host_twice(closed_port: int, tmp_path: Path) -> None:
+    client, _ = make_client(tmp_path)
+    methods = asked(client)
+    result = _http.probe(client, f"http://127.0.0.1:{closed_port}/page")
+    assert result.dead and result.error == "connection refused"
+    assert methods == ["HEAD"]  # a GET would be refused too
+
+
+def test_only_a_dropped_request_is_asked_again() -> None:
+    import requests
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+    unresolved = NewConnectionError(None, "Failed to resolve 'x.invalid'")  # type: ignore[arg-type]
+    dns = requests.ConnectionError(MaxRetryError(None, "/", unresolved))  # type: ignore[arg-type]
+    dropped = requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError()))
+    assert _http._dropped(dropped)
+    assert not _http._dropped(dns)
+    assert not _http._dropped(requests.ReadTimeout())
+    assert not _http._dropped(requests.exceptions.SSLError())
 
 
 def test_probe_follows_redirect_chains(server: HTTPServer, tmp_path: Path) -> None:

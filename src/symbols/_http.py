@@ -380,8 +380,20 @@ class LinkResult:
         return "; ".join(problems) or None
 
 
+def _dropped(error: Exception) -> bool:
+    """Whether a request failed after the server took it: the server closed the connection or
+    answered with something that is not HTTP (not: no such host, refused, unreachable, timed
+    out, TLS; a second request would fail the same way)."""
+    import requests
+    from urllib3.exceptions import ProtocolError
+
+    cause = error.args[0] if error.args else None
+    return isinstance(error, requests.ConnectionError) and isinstance(cause, ProtocolError)
+
+
 def probe(client: Client, url: str, timeout: float | None = None) -> LinkResult:
-    """Request ``url`` with HEAD (redirects followed), then GET when HEAD is refused or fails."""
+    """Request ``url`` with HEAD (redirects followed), then with GET where a GET may be
+    answered differently: HEAD refused (403, 405, 501) or dropped by the server."""
     import requests
 
     def answer(method: str) -> Any:
@@ -394,11 +406,12 @@ def probe(client: Client, url: str, timeout: float | None = None) -> LinkResult:
     try:
         try:
             response = answer("HEAD")
-            if response.status_code in HEAD_REFUSED:
-                response = answer("GET")
-        except requests.Timeout:
-            raise
-        except requests.RequestException:
+            refused = response.status_code in HEAD_REFUSED
+        except requests.RequestException as error:
+            if not _dropped(error):
+                raise
+            refused = True
+        if refused:
             response = answer("GET")
     except requests.RequestException as error:
         reason = describe_failure(error)
