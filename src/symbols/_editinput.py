@@ -112,13 +112,8 @@ def new_location(
             found = geo.lookup_place(place)
         except PlaceError as error:
             raise PlaceError(where.say("place", str(error))) from None
-        lon, lat, precision, place_name, code = (
-            found.lon,
-            found.lat,
-            "settlement",
-            found.name,
-            (found.region),
-        )
+        lon, lat, precision = found.lon, found.lat, "settlement"
+        place_name, code = found.name, found.region
         notes.append(f"{place} → {found.name} ({_region_label(code)}), {lon}, {lat}")
     else:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):

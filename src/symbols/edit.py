@@ -328,10 +328,14 @@ def _edit(
 
         plan = build(doc_for, before)
         after_text = apply(text, plan.splices)
-        notes = list(plan.notes)
+        summary, notes = plan.summary, list(plan.notes)
         warnings: list[Problem] = []
         if after_text != text:
-            _verify(before, shown, after_text, today, plan, notes, warnings)
+            verified = _verify(before, shown, after_text, today, plan.feature_id)
+            notes += verified.notes
+            warnings = verified.warnings
+            if verified.status:
+                summary += f"; {verified.status}"
         if not dry_run and after_text != text:
             try:
                 _atomic.write_atomic(path, (BOM if bom else "").encode() + after_text.encode())
@@ -343,7 +347,7 @@ def _edit(
         text,
         after_text,
         written,
-        plan.summary,
+        summary,
         notes,
         warnings,
         len(plan.splices),
@@ -355,16 +359,20 @@ def _key(problem: Problem) -> tuple:
     return (problem.severity, problem.feature, problem.field, problem.message)
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """What checking an edited text found, besides new errors (which refuse the edit)."""
+
+    warnings: list[Problem]  # new warnings the edit brings
+    notes: list[str]  # about errors the file already had
+    status: str | None  # the edited object's status today, for the summary
+
+
 def _verify(
-    before: Registry,
-    shown: Path,
-    after_text: str,
-    today: Day,
-    plan: _Plan,
-    notes: list[str],
-    warnings: list[Problem],
-) -> None:
-    """Refuse the edit if the new text brings errors; collect its new warnings."""
+    before: Registry, shown: Path, after_text: str, today: Day, feature_id: str | None
+) -> _Verified:
+    """Refuse the edit if the new text brings errors; say what else it brings: its new warnings,
+    the errors the file already had, and the status of object ``feature_id`` (if given) today."""
     old = check(before, today=today)
     after = from_text(shown, after_text)
     new = check(after, today=today)
@@ -378,19 +386,21 @@ def _verify(
     if errors:
         reasons = "; ".join(_describe(p) for p in errors)
         raise EditError(f"{shown}: {reasons}; nothing was written")
-    warnings.extend(p for p in added if p.severity == "warning")
+    notes = []
     standing = sum(p.severity == "error" for p in old)
     if standing:
         notes.append(
             f"note: {shown} already had {standing} error{'s' * (standing != 1)} before this edit "
             "(not caused by it); `symbols validate` lists them"
         )
-    if plan.feature_id is not None:
-        status = after.by_id[plan.feature_id].history.status_on(today)
-        if status is not None:
-            since = after.by_id[plan.feature_id].events[status.event].date
-            certainty = "" if status.certain else ", not certain"
-            plan.summary += f"; status on {today}: {status.status} since {since}{certainty}"
+    status = None
+    if feature_id is not None:
+        now = after.by_id[feature_id].history.status_on(today)
+        if now is not None:
+            since = after.by_id[feature_id].events[now.event].date
+            certainty = "" if now.certain else ", not certain"
+            status = f"status on {today}: {now.status} since {since}{certainty}"
+    return _Verified([p for p in added if p.severity == "warning"], notes, status)
 
 
 def _describe(problem: Problem) -> str:
