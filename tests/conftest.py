@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from builders import EDIT_DAY
 
 
 @pytest.fixture(scope="module")
@@ -24,3 +25,10 @@ def server(running):  # type: ignore[no-untyped-def]
     """The module's server with no handlers and an empty log, for one test."""
     running.clear()
     return running
+
+
+@pytest.fixture
+def edit_day(monkeypatch: pytest.MonkeyPatch) -> str:
+    """$SYMBOLS_TODAY set to :data:`builders.EDIT_DAY` (the edit tests use it as a mark)."""
+    monkeypatch.setenv("SYMBOLS_TODAY", EDIT_DAY)
+    return EDIT_DAY

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+
+from werkzeug import Request, Response
 
 
 def closed_port() -> int:
@@ -13,6 +16,16 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def late(seconds: float) -> Callable[[Request], Response]:
+    """A pytest-httpserver handler that answers "late" after ``seconds``."""
+
+    def handler(request: Request) -> Response:
+        time.sleep(seconds)
+        return Response("late")
+
+    return handler
 
 
 @contextlib.contextmanager

@@ -3,116 +3,25 @@
 A registry is written in one style by a *writer* (json.dumps with 2 or 4 spaces or tabs, GDAL's
 one feature per line, CRLF, BOM, compact, the docs' hand style). After an edit, the file must be
 exactly what the same writer would write for the edited data: so the new text is in the file's
-style, and everything else is byte-identical.
+style, and everything else is byte-identical. (The writers are in builders.py: the other edit
+tests write registries with them too.)
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import orjson
 import pytest
-from builders import collection, event, feature
+from builders import EDIT_DAY, STYLES, assert_same_style, base_data, data_of, write_style
 
 from symbols import edit
 from symbols._jsonspans import scan
 
-TODAY = "2026-11-27"
+pytestmark = pytest.mark.usefixtures("edit_day")
+TODAY = EDIT_DAY
 ARCHIVE = "https://web.archive.org/web/2024/https://example.org/a"
-
-
-def base_data() -> dict[str, Any]:
-    bust = feature(
-        "almaty-bust",
-        [
-            event("2016-11-30", "erected"),
-            event("2022-01-05", "toppled", sources=["https://example.org/a"]),
-        ],
-        lon=76.9,
-        lat=43.25,
-        **{"name:kk": "Нұрсұлтан бюсті"},
-    )
-    statue = feature("taldy-statue", **{"x-custom": {"keep": [1, 2.5, None]}})
-    sign = feature("kegen-sign", lon=79.22638, lat=43.01451, kind="street-name")
-    del sign["properties"]["events"]
-    plaque = feature(
-        "shymkent-plaque",
-        [event("2019-05", "erected", sources=["https://example.org/p", "https://example.org/q"])],
-        lon=69.6,
-        lat=42.31,
-    )
-    return collection(bust, statue, sign, plaque)
-
-
-def _gdal(value: Any) -> str:
-    if isinstance(value, dict):
-        inner = ", ".join(f"{json.dumps(k)}: {_gdal(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if value else "{ }"
-    if isinstance(value, list):
-        return "[ " + ", ".join(_gdal(v) for v in value) + " ]" if value else "[ ]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def gdal(data: dict[str, Any]) -> str:
-    """GDAL's GeoJSON driver (and so QGIS): top level unindented, one feature per line."""
-    lines = ",\n".join(_gdal(f) for f in data["features"])
-    head = '{\n"type": "FeatureCollection",\n"name": "monuments",\n'
-    crs = '"crs": { "type": "name", "properties": { "name": "urn:ogc:def:crs:OGC:1.3:CRS84" } },\n'
-    return head + crs + '"features": [\n' + lines + "\n]\n}\n"
-
-
-def hand(data: dict[str, Any]) -> str:
-    """The docs' hand style: 2-space indent, geometry and each event on one line."""
-
-    def one(v: Any) -> str:
-        return json.dumps(v, ensure_ascii=False)
-
-    features = []
-    for f in data["features"]:
-        members = []
-        for key, value in f.items():
-            if key != "properties":
-                members.append(f"      {one(key)}: {one(value)}")
-                continue
-            props = []
-            for pk, pv in value.items():
-                if pk == "events" and pv:
-                    events = ",\n".join(f"          {one(e)}" for e in pv)
-                    props.append(f'        "events": [\n{events}\n        ]')
-                else:
-                    props.append(f"        {one(pk)}: {one(pv)}")
-            members.append('      "properties": {\n' + ",\n".join(props) + "\n      }")
-        features.append("    {\n" + ",\n".join(members) + "\n    }")
-    return (
-        '{\n  "type": "FeatureCollection",\n  "features": [\n' + ",\n".join(features) + "\n  ]\n}\n"
-    )
-
-
-Writer = Callable[[dict[str, Any]], str]
-WRITERS: dict[str, Writer] = {
-    "geojson.io": lambda d: json.dumps(d, indent=2, ensure_ascii=False),  # no final newline
-    "python-4-ascii": lambda d: json.dumps(d, indent=4) + "\n",
-    "tabs": lambda d: json.dumps(d, indent="\t", ensure_ascii=False) + "\n",
-    "gdal": gdal,
-    "crlf": lambda d: json.dumps(d, indent=2, ensure_ascii=False).replace("\n", "\r\n") + "\r\n",
-    "bom": lambda d: "\ufeff" + json.dumps(d, indent=2, ensure_ascii=False) + "\n",
-    "compact": lambda d: json.dumps(d, separators=(",", ":"), ensure_ascii=False),
-    "hand": hand,
-    "php": lambda d: json.dumps(d, indent=4).replace("/", "\\/"),  # json_encode: \/ and \u
-}
-
-
-def write_style(path: Path, style: str, data: dict[str, Any] | None = None) -> Path:
-    path.write_bytes(WRITERS[style](data or base_data()).encode())
-    return path
-
-
-def data_of(raw: bytes) -> dict[str, Any]:
-    return orjson.loads(raw.decode("utf-8-sig"))
 
 
 def touched_lines(old: str, new: str) -> tuple[set[int], set[int]]:
@@ -135,11 +44,6 @@ def lines_of(text: str, path: tuple) -> set[int]:
     return set(range(spans.line_of_offset(start), spans.line_of_offset(end - 1) + 1))
 
 
-def assert_same_style(style: str, raw: bytes) -> None:
-    """The file is exactly what its writer makes of its data: the edit kept the style."""
-    assert raw.decode() == WRITERS[style](data_of(raw))
-
-
 def assert_insertion(old: str, new: str) -> str:
     """``new`` is ``old`` with one piece of text inserted; returns the piece."""
     common = len(old) - next(
@@ -157,12 +61,6 @@ def old_new(path: Path, action: Callable[[], object]) -> tuple[str, str]:
     return before, path.read_bytes().decode("utf-8-sig")
 
 
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SYMBOLS_TODAY", TODAY)
-
-
-STYLES = list(WRITERS)
 MULTILINE = [s for s in STYLES if s != "compact"]
 
 

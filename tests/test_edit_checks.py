@@ -8,21 +8,16 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import event, feature, write
+from builders import STYLES, base_data, event, feature, write, write_style
 from click.testing import CliRunner
-from test_edit import STYLES, base_data, write_style
 
 from symbols import edit
 from symbols.cli import cli
 from symbols.errors import EditError, PlaceError
 from symbols.registry import PRECISIONS
 
+pytestmark = pytest.mark.usefixtures("edit_day")  # today is 2026-11-27
 URL = "https://example.org/seen"
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SYMBOLS_TODAY", "2026-11-27")
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from builders import assert_same_style, data_of, write_style
 from click.testing import CliRunner
-from test_edit import assert_same_style, data_of, write_style
 
 from symbols.cli import cli
 
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SYMBOLS_TODAY", "2026-11-27")
+pytestmark = pytest.mark.usefixtures("edit_day")  # today is 2026-11-27
 
 
 def run(*args: str) -> Any:

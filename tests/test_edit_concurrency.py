@@ -13,13 +13,14 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_edit import assert_same_style, write_style
+from builders import EDIT_DAY, assert_same_style, write_style
 
 from symbols import _atomic, edit
 from symbols.errors import EditError
 from symbols.validate import validate
 
-TODAY = date(2026, 11, 27)
+pytestmark = pytest.mark.usefixtures("edit_day")
+TODAY = date.fromisoformat(EDIT_DAY)
 FEATURES = ["almaty-bust", "taldy-statue", "kegen-sign", "shymkent-plaque"]
 RUN_CLI = "from symbols.cli import main; main()"
 
@@ -43,11 +44,6 @@ _atomic.test_hook = hook
 edit.add_sighting(registry, "taldy-statue", date=day, status="standing",
                   sources=["https://example.org/paused"])
 """
-
-
-@pytest.fixture(autouse=True)
-def _today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SYMBOLS_TODAY", TODAY.isoformat())
 
 
 def _day(n: int) -> str:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netutil import closed_port, head_dropping_server
+from netutil import closed_port, head_dropping_server, late
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from werkzeug import Response
 
 from symbols import _http
 from symbols.errors import NetworkError, SymbolsError
@@ -228,11 +228,7 @@ def test_unreachable_is_a_network_error(closed_port: int, tmp_path: Path) -> Non
 
 
 def test_timeout(server: HTTPServer, tmp_path: Path) -> None:
-    def late(request: Request) -> Response:
-        time.sleep(0.6)
-        return Response("late")
-
-    server.expect_request("/late").respond_with_handler(late)
+    server.expect_request("/late").respond_with_handler(late(0.6))
     client, _ = make_client(tmp_path, timeout=0.2)
     with pytest.raises(NetworkError, match="timed out waiting for an answer"):
         client.fetch_json("API", server.url_for("/late"), parse=same)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 from builders import event, feature, write
 from click.testing import CliRunner
-from netutil import closed_port
+from netutil import closed_port, late
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -46,14 +46,6 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
 
 def run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def late(seconds: float):  # type: ignore[no-untyped-def]
-    def handler(request: Request) -> Response:
-        time.sleep(seconds)
-        return Response("late")
-
-    return handler
 
 
 # -- check ------------------------------------------------------------------------------------

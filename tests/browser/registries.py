@@ -2,51 +2,38 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 from typing import Any
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:  # for builders, when pytest has not put tests/ there already
+    sys.path.append(str(TESTS))
+
+import builders  # noqa: E402
 
 #: Dates on which the sample registry's objects are in many different states.
 SAMPLE_DATES = ("2015-06-01", "2022-01-04", "2022-01-20", "2023-02-15", "2024-02-01", "2025-06-30")
 TODAY = "2025-06-30"
+NEWS = {"url": "https://example.org/news/1", "title": "News", "publisher": "Example"}
 
 
 def _event(when: str, kind: str, status: str | None = None, **extra: Any) -> dict[str, Any]:
-    raw: dict[str, Any] = {"date": when, "type": kind}
-    if status:
-        raw["status"] = status
-    raw["sources"] = extra.pop(
-        "sources",
-        [{"url": "https://example.org/news/1", "title": "News", "publisher": "Example"}],
-    )
-    raw.update(extra)
-    return raw
+    """:func:`builders.event`, its default source with a publisher."""
+    return builders.event(when, kind, status, **{"sources": [dict(NEWS)], **extra})
 
 
 def _feature(
     feature_id: str, lon: float, lat: float, events: list[dict[str, Any]], **props: Any
 ) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "name": f"Object {feature_id}",
-        "kind": "statue",
-        "subject": "Someone",
-        "place": "Somewhere",
-        "location_precision": "site",
-    }
-    properties.update(props)
-    properties["events"] = events
-    return {
-        "type": "Feature",
-        "id": feature_id,
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": properties,
-    }
+    """:func:`builders.feature`, somewhere, at precision "site" unless ``props`` say otherwise."""
+    defaults = {"place": "Somewhere", "location_precision": "site"}
+    return builders.feature(feature_id, events, lon, lat, **{**defaults, **props})
 
 
 def write(path: Path, features: list[dict[str, Any]], **members: Any) -> Path:
-    data = {"type": "FeatureCollection", **members, "features": features}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
+    """:func:`builders.write` for a list of features."""
+    return builders.write(path, *features, **members)
 
 
 def sample_features() -> list[dict[str, Any]]:
