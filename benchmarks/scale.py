@@ -565,6 +565,13 @@ def measure_size(
         command = [*symbols, "report", str(registry), *extra]
         results.put(name, size, timed(best_of(command, repeat, work, name.replace("_", " "))))
 
+    # an edit reads, scans and checks the whole file (twice: before and after) to change a few
+    # lines; --dry-run does all of it but the write
+    middle = f"object-{size // 2:06d}"
+    command = [*symbols, "sighting", middle, "--date", "2021-06-01", "--status", "standing"]
+    command += ["--source", "https://example.org/b", "--registry", str(registry), "--dry-run"]
+    results.put("edit", size, timed(best_of(command, repeat, work, "edit (dry run)")))
+
     build_dir = work / "build"
     runs = best_of([*symbols, "build", str(registry), "--out", str(build_dir)], 1, work, "build")
     results.put("build", size, timed(runs))
@@ -702,6 +709,7 @@ DETAIL_ROWS = [
     ("report_csv", "`symbols report --format csv`"),
     ("report_md", "`symbols report --format md`"),
     ("report_out", "`symbols report --out report.md`"),
+    ("edit", "`symbols sighting ID ... --dry-run` (one edit)"),
     ("build", "`symbols build` (once)"),
     ("build_rss", "`symbols build` peak RSS"),
     ("map_load", "map page load in Chromium"),

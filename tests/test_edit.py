@@ -40,7 +40,7 @@ def touched_lines(old: str, new: str) -> tuple[set[int], set[int]]:
 
 def lines_of(text: str, path: tuple) -> set[int]:
     spans = scan(text)
-    start, end = spans.values[path]
+    start, end = spans.value(path)
     return set(range(spans.line_of_offset(start), spans.line_of_offset(end - 1) + 1))
 
 
@@ -285,3 +285,72 @@ def test_recorded_is_the_day_the_edit_was_checked_against(tmp_path: Path) -> Non
     features = data_of(path.read_bytes())["features"]
     assert features[1]["properties"]["events"][-1]["recorded"] == "2025-02-03"
     assert features[-1]["properties"]["events"][0]["recorded"] == "2025-02-03"
+
+
+def whole_file_diff(result: edit.EditResult) -> str:
+    """What difflib makes of the whole before and after texts (the dry run's diff used to be
+    this; on a big registry it takes minutes)."""
+    import difflib
+
+    def lines(text: str) -> list[str]:  # split at line feeds only, as git does
+        *whole, last = text.split("\n")
+        return [line + "\n" for line in whole] + ([last] if last else [])
+
+    out = []
+    shown = str(result.path)
+    for line in difflib.unified_diff(lines(result.before), lines(result.after), shown, shown):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def changed_lines(diff: str) -> tuple[int, int]:
+    lines = diff.splitlines()[2:]
+    return sum(line.startswith("-") for line in lines), sum(line.startswith("+") for line in lines)
+
+
+def git_apply(tmp_path: Path, result: edit.EditResult) -> str:
+    """``result.before`` with ``result.diff()`` applied by git; the text it gives."""
+    import subprocess
+
+    work = tmp_path / "apply"
+    work.mkdir(exist_ok=True)
+    target = work / "r.geojson"
+    target.write_bytes(result.before.encode())
+    patch = tmp_path / "change.diff"
+    patch.write_bytes(result.diff().replace(str(result.path), "r.geojson").encode())
+    subprocess.run(["git", "apply", "-p0", str(patch)], cwd=work, check=True)
+    return target.read_bytes().decode()
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_dry_run_diff_is_the_whole_file_diff_and_applies(tmp_path: Path, style: str) -> None:
+    data = base_data()
+    # more features, so that the edits below are apart (separate hunks) or near (one hunk)
+    data["features"] += [dict(data["features"][1], id=f"more-{n}") for n in range(12)]
+    path = write_style(tmp_path / "r.geojson", style, data)
+    edits = [
+        lambda: edit.add_sighting(
+            path, "more-5", date="2024", status="standing", sources=["https://e/"], dry_run=True
+        ),
+        lambda: edit.add_object(
+            path, "new-bust", name="New\u2028bust", kind="bust", subject="S", place="Kegen",
+            dry_run=True,
+        ),  # at the end of the file; a raw line separator in a name is not a line end
+        lambda: edit.set_archived(
+            path,
+            [("almaty-bust", 1, 0, "https://example.org/a", ARCHIVE),
+             ("taldy-statue", 0, 0, "https://example.org/news/1", ARCHIVE),
+             *[(f"more-{n}", 0, 0, "https://example.org/news/1", ARCHIVE) for n in (0, 7, 11)]],
+            dry_run=True,
+        ),
+    ]  # fmt: skip
+    for make in edits:
+        result = make()
+        assert result.changed and not result.written
+        diff = result.diff()
+        whole = whole_file_diff(result)
+        # as many lines taken out and put in (difflib may align a repeated line differently
+        # when it sees a few lines rather than the whole file: "}" is "}")
+        assert changed_lines(diff) == changed_lines(whole)
+        assert diff.count("\n@@ ") == whole.count("\n@@ ")
+        assert git_apply(tmp_path, result) == result.after

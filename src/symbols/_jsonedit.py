@@ -15,6 +15,8 @@ edited (its votes count most), and the first and last features are looked at.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -59,6 +61,82 @@ def apply(text: str, splices: Iterable[Splice]) -> str:
         position = splice.end
     parts.append(text[position:])
     return "".join(parts)
+
+
+def unified_diff(text: str, splices: Iterable[Splice], labels: tuple[str, str]) -> str:
+    """The change the splices make to ``text``, as a unified diff with three lines of context.
+
+    Only the lines around the splices are compared (difflib over a whole registry of 100,000
+    features, millions of mostly equal lines, would take minutes); the hunks are numbered as in
+    the whole file."""
+    out = []
+    for old, new, old_line, new_line in _windows(text, sorted(splices, key=lambda s: s.start)):
+        lines = difflib.unified_diff(_lines(old), _lines(new), n=_CONTEXT)
+        for line in itertools.islice(lines, 2, None):  # the ---/+++ lines, written above
+            if line.startswith("@@") and (m := _HUNK.match(line)):
+                old_range = f"{int(m[1]) + old_line}{m[2] or ''}"
+                line = f"@@ -{old_range} +{int(m[3]) + new_line}{m[4] or ''} @@\n"
+            elif not line.endswith("\n"):
+                line += "\n\\ No newline at end of file\n"
+            out.append(line)
+    return f"--- {labels[0]}\n+++ {labels[1]}\n{''.join(out)}" if out else ""
+
+
+_CONTEXT = 3
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@\n\Z")
+
+
+def _windows(text: str, splices: list[Splice]) -> list[tuple[str, str, int, int]]:
+    """For each stretch of the text around some splices (with context lines, neighbours
+    merged): its text before, after, and the line numbers before it in the old and new text."""
+    stretches: list[list[Any]] = []  # [start, end, splices]
+    for splice in splices:
+        start = _line_start(text, splice.start, _CONTEXT)
+        end = _line_end(text, splice.end, _CONTEXT)
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = max(end, stretches[-1][1])
+            stretches[-1][2].append(splice)
+        else:
+            stretches.append([start, end, [splice]])
+    windows = []
+    counted, old_line, shift = 0, 0, 0  # line numbers counted up to offset ``counted``
+    for start, end, inside in stretches:
+        old_line += text.count("\n", counted, start)
+        counted = start
+        old = text[start:end]
+        new = apply(old, [Splice(s.start - start, s.end - start, s.new) for s in inside])
+        windows.append((old, new, old_line, old_line + shift))
+        shift += new.count("\n") - old.count("\n")
+    return windows
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ends, split at line feeds only, as git and patch do
+    (``str.splitlines`` would split a name at a raw U+2028 too)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _line_start(text: str, offset: int, back: int) -> int:
+    """Where the line holding ``offset`` starts, ``back`` lines further up."""
+    start = text.rfind("\n", 0, offset) + 1
+    for _ in range(back):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _line_end(text: str, offset: int, forward: int) -> int:
+    """Where the line holding ``offset`` ends (after its line end), ``forward`` lines further."""
+    end = offset
+    for _ in range(forward + 1):
+        newline = text.find("\n", end)
+        if newline == -1:
+            return len(text)
+        end = newline + 1
+    return end
 
 
 class Layout:
@@ -195,7 +273,16 @@ class Document:
         return node
 
     def span(self, path: Path) -> tuple[int, int]:
-        return self.spans.values[path]
+        span = self.spans.value(path)
+        if span is None:
+            raise KeyError(path)
+        return span
+
+    def key_start(self, path: Path) -> int:
+        start = self.spans.key(path)
+        if start is None:
+            raise KeyError(path)
+        return start
 
     def line_indent(self, offset: int) -> str:
         start = self.text.rfind("\n", 0, offset) + 1
@@ -207,8 +294,7 @@ class Document:
 
     def _members(self, path: Path) -> list[str]:
         """The object's keys in text order."""
-        keys = self.spans.keys
-        return sorted(self.value(path), key=lambda k: keys[(*path, k)])
+        return sorted(self.value(path), key=lambda k: self.key_start((*path, k)))
 
     # --- edits ---------------------------------------------------------------------------------
 
@@ -242,7 +328,7 @@ class Document:
             return self.replace(path, {key: new})
         start, _ = self.span(path)
         last = (*path, keys[-1])
-        last_key = self.spans.keys[last]
+        last_key = self.key_start(last)
         value_start, value_end = self.span(last)
         if len(keys) >= 2:
             separator = self.text[self.span((*path, keys[-2]))[1] : last_key]
@@ -281,14 +367,14 @@ class Document:
             )
             for index in sorted(sample):
                 self._learn(features[index], ("features", index), 1)
-        if focus is not None and focus in self.spans.values:
+        if focus is not None and self.spans.value(focus) is not None:
             self._learn(self.value(focus), focus, _FOCUS_WEIGHT)
 
     def _learn(self, value: Any, path: Path, weight: float, skip: str | None = None) -> None:
         layout, text = self.layout, self.text
         role = role_of(path)
         layout.kinds[role][type(value).__name__] += weight
-        if not isinstance(value, (dict, list)) or not value or path not in self.spans.values:
+        if not isinstance(value, (dict, list)) or not value or self.spans.value(path) is None:
             return
         start, end = self.span(path)
         first = _WS.match(text, start + 1).end()  # type: ignore[union-attr]
@@ -310,7 +396,7 @@ class Document:
             key_end = _scanstring(text, first + 1)[1]
             layout.key_sep[text[key_end : self.span((*path, keys[0]))[0]]] += weight
             if len(keys) > 1 and not spread:
-                between = text[self.span((*path, keys[0]))[1] : self.spans.keys[(*path, keys[1])]]
+                between = text[self.span((*path, keys[0]))[1] : self.key_start((*path, keys[1]))]
                 layout.item_sep[between] += weight
             layout.key_orders[role].append((weight, keys))
             for key in keys:

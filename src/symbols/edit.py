@@ -21,7 +21,6 @@ Every edit here looks like a careful person's edit of the file (see docs/editing
 from __future__ import annotations
 
 import contextlib
-import difflib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from ._editinput import (
     parsed_event,
     refuse_duplicate,
 )
-from ._jsonedit import Document, Splice, apply
+from ._jsonedit import Document, Splice, apply, unified_diff
 from ._values import url_problem
 from .errors import EditError, OutputError, Problem
 from .registry import Registry, decode, from_text, read_bytes, read_text
@@ -70,6 +69,7 @@ class EditResult:
     warnings: list[Problem] = field(default_factory=list)  # new warnings the edit brings
     count: int = 0  # how many places in the text were changed
     skipped: int = 0  # set_archived: updates not made, their source having changed meanwhile
+    splices: list[Splice] = field(default_factory=list, repr=False)  # before -> after
 
     @property
     def changed(self) -> bool:
@@ -78,15 +78,10 @@ class EditResult:
     def diff(self) -> str:
         """The change as a unified diff (``a/PATH``, ``b/PATH`` for a relative path: ``git apply``
         takes it), in the file's line ends."""
-        lines = difflib.unified_diff(
-            self.before.splitlines(keepends=True),
-            self.after.splitlines(keepends=True),
-            *self._labels(),
-        )
-        out = []
-        for line in lines:
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        return "".join(out)
+        splices = self.splices
+        if not splices and self.changed:  # made by hand, not by an edit
+            splices = [Splice(0, len(self.before), self.after)]
+        return unified_diff(self.before, splices, self._labels())
 
     def _labels(self) -> tuple[str, str]:
         shown = self.path.as_posix()
@@ -352,6 +347,7 @@ def _edit(
         warnings,
         len(plan.splices),
         plan.skipped,
+        plan.splices,
     )
 
 

@@ -1,0 +1,68 @@
+"""The offsets scanner: a registry's features are delimited at once and walked when asked about,
+with the same offsets as walking everything."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from builders import WRITERS, base_data
+
+from symbols._jsonspans import scan
+
+
+def eager(text: str):  # type: ignore[no-untyped-def]
+    return scan(text, defer=None)
+
+
+def odd_data() -> dict:
+    """The edit tests' registry, with items in ``features`` that are not features at all."""
+    data = base_data()
+    data["features"] += [None, 3.5, "text", [], {}, [1, {"a": [2, "]}"]}], {"type": "Feature"}]
+    data["bbox"] = [1, 2, 3, 4]
+    return data
+
+
+@pytest.mark.parametrize("style", sorted(WRITERS))
+def test_deferred_features_give_the_offsets_a_full_walk_gives(style: str) -> None:
+    odd = style != "hand"  # the hand style writes features only
+    text = WRITERS[style](odd_data() if odd else base_data()).removeprefix("\ufeff")
+    full = eager(text)
+    lazy = scan(text)
+    assert len(lazy.deferred) == (8 if odd else 4)  # features, [], {}, [1, ...], {"type": ...}
+    for path, span in full.values.items():
+        assert lazy.value(path) == span, path
+    for path, start in full.keys.items():
+        assert lazy.key(path) == start, path
+    assert not lazy.deferred  # every feature asked about, every one walked
+    for path in [*full.values, ("features", 0, "properties", "nowhere", 3), ("nowhere",)]:
+        assert lazy.line(path) == full.line(path), path
+    assert lazy.value(("features", 0, "nowhere")) is None
+    assert lazy.key(("features", 99, "id")) is None
+
+
+def test_only_the_feature_asked_about_is_walked() -> None:
+    text = json.dumps(base_data(), indent=2)
+    spans = scan(text)
+    assert set(spans.deferred) == {("features", i) for i in range(4)}
+    assert ("features", 2, "id") not in spans.keys
+    line = spans.line(("features", 2, "properties", "kind"))
+    assert text.splitlines()[line - 1].strip() == '"kind": "street-name",'
+    assert set(spans.deferred) == {("features", 0), ("features", 1), ("features", 3)}
+    assert ("features", 0, "id") not in spans.keys  # nothing else walked
+
+
+def test_a_feature_nested_deeper_than_the_c_decoder_goes_is_delimited_too() -> None:
+    deep = "[" * 5000 + '"bottom"' + "]" * 5000
+    text = '{"features": [{"id": "a", "x": ' + deep + '}, {"id": "b"}]}'
+    spans = scan(text)
+    second = text.index('{"id": "b"}')
+    assert spans.value(("features", 1)) == (second, second + len('{"id": "b"}'))
+    assert spans.value(("features", 0, "x")) == (text.index("[["), second - 3)
+    assert spans.key(("features", 1, "id")) == second + 1
+
+
+def test_a_malformed_text_is_refused() -> None:
+    for text in ('{"features": [{"id": "a"} {"id": "b"}]}', '{"features": [{"id": "a"'):
+        with pytest.raises(ValueError):
+            scan(text)
