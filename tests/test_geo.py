@@ -370,3 +370,40 @@ def test_missing_geo_data_is_one_line_not_a_traceback(tmp_path):
             "another)\n"
         )
     assert not out.exists()
+
+
+def test_an_installed_wheel_carries_the_geography(tmp_path):
+    """Not only a checkout: the wheel that `pip install` builds has geo/ as symbols/_geodata."""
+    import shutil
+    import zipfile
+
+    root, tree = Path(__file__).resolve().parents[1], tmp_path / "tree"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("src", "geo"):  # built away from the checkout, which it would write in
+        shutil.copytree(root / name, tree / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(root / name, tree / name)
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path)]
+    build = subprocess.run([*command, str(tree)], capture_output=True, text=True, cwd=tmp_path)
+    assert build.returncode == 0, build.stderr[-2000:]
+    (wheel,) = tmp_path.glob("symbols-*.whl")
+    installed = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(installed)
+    for name in ("kz_regions.geojson", "kz_regions.index.bin", "kz_gazetteer.tsv", "README.md"):
+        assert f"symbols/_geodata/{name}" in names
+    code = (
+        "import symbols.geo as g; print(g.__file__); print(g.GEO_DIR); "
+        "print(g.region_at(76.9115, 43.25249)); print(g.lookup_place('Kegen').region)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SYMBOLS_GEO_DIR"}
+    env["PYTHONPATH"] = str(installed)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    module, data, region, kegen = run.stdout.split()
+    assert Path(module) == installed / "symbols" / "geo.py"
+    assert Path(data) == installed / "symbols" / "_geodata"
+    assert (region, kegen) == ("KZ-75", "KZ-19")

@@ -1,7 +1,8 @@
 """Reference geography of Kazakhstan: first-level regions (ISO 3166-2) and an offline gazetteer.
 
-The data live in the repository's ``geo/`` folder (provenance and licences in geo/README.md);
-the environment variable SYMBOLS_GEO_DIR points to another copy. Shapely is imported only inside
+The data live in the repository's ``geo/`` folder (provenance and licences in geo/README.md),
+which a wheel carries as ``symbols/_geodata/``; the environment variable SYMBOLS_GEO_DIR points
+to another copy. Shapely is imported only inside
 the functions that need polygons, so importing this module stays cheap; :func:`regions_at` needs
 neither while ``geo/kz_regions.index.bin`` (built by ``geo/build_region_index.py``) matches the
 region file, and answers exactly as shapely does.
@@ -21,7 +22,18 @@ from typing import Any
 from symbols._regionindex import RegionIndex
 from symbols.errors import GeoDataError, PlaceError
 
-GEO_DIR = Path(os.environ.get("SYMBOLS_GEO_DIR") or Path(__file__).resolve().parents[2] / "geo")
+
+def _data_dir() -> Path:
+    """SYMBOLS_GEO_DIR, else the copy an installed wheel carries, else the checkout's geo/ (a
+    source tree or an editable install)."""
+    if named := os.environ.get("SYMBOLS_GEO_DIR"):
+        return Path(named)
+    here = Path(__file__).resolve().parent
+    packaged = here / "_geodata"
+    return packaged if packaged.is_dir() else here.parents[1] / "geo"
+
+
+GEO_DIR = _data_dir()
 REGIONS_FILE = GEO_DIR / "kz_regions.geojson"
 GAZETTEER_FILE = GEO_DIR / "kz_gazetteer.tsv"
 INDEX_FILE = GEO_DIR / "kz_regions.index.bin"
