@@ -437,3 +437,23 @@ def test_set_archived_skips_a_source_that_is_no_longer_the_one_looked_up(tmp_pat
     assert features[1]["properties"]["events"][0]["sources"] == [
         {"url": "https://e.org/3", "archived": "https://web.archive.org/web/2020/3"}
     ]
+
+
+def test_what_an_edit_brings_is_told_apart_from_what_the_file_had(tmp_path: Path) -> None:
+    # Only the changed and added features are checked before and after; the rest of the file is
+    # checked once, for its errors. The same warning elsewhere does not hide the new one.
+    bare = feature("bare")
+    del bare["properties"]["events"]  # warning: no events
+    path = write(tmp_path / "r.geojson", feature("bad", kind="statu"), bare, feature("fine"))
+    result = edit.add_object(path, "new-bust", name="B", kind="bust", subject="S", place="Kegen")
+    assert [(p.feature, p.field, p.message) for p in result.warnings] == [
+        ("new-bust", "events", "no events: nothing says when it stood or changed")
+    ]
+    assert result.notes[-1] == (
+        f"note: {path} already had 1 error before this edit (not caused by it); "
+        "`symbols validate` lists them"
+    )
+    result = edit.add_sighting(path, "bare", date="2024", status="standing", sources=[URL])
+    assert result.written and result.warnings == []  # "bare" has an event now: nothing new
+    line = refused(path, "event", "fine", "--type", "removed", "--date", "2010", "--source", URL)
+    assert "impossible history: removed on 2010 before it was erected on 2016-11-30" in line

@@ -34,7 +34,9 @@ def test_deferred_features_give_the_offsets_a_full_walk_gives(style: str) -> Non
         assert lazy.value(path) == span, path
     for path, start in full.keys.items():
         assert lazy.key(path) == start, path
-    assert not lazy.deferred  # every feature asked about, every one walked
+    # every item with something inside was asked about and walked; [] and {} have nothing
+    left = [text[start:end] for start, end, _ in lazy.deferred.values()]
+    assert [item.replace(" ", "") for item in left] == (["[]", "{}"] if odd else [])
     for path in [*full.values, ("features", 0, "properties", "nowhere", 3), ("nowhere",)]:
         assert lazy.line(path) == full.line(path), path
     assert lazy.value(("features", 0, "nowhere")) is None
@@ -45,6 +47,8 @@ def test_only_the_feature_asked_about_is_walked() -> None:
     text = json.dumps(base_data(), indent=2)
     spans = scan(text)
     assert set(spans.deferred) == {("features", i) for i in range(4)}
+    start, end = spans.value(("features", 2))  # an item's own span: known, nothing walked
+    assert text[start] == "{" and text[end - 1] == "}" and len(spans.deferred) == 4
     assert ("features", 2, "id") not in spans.keys
     line = spans.line(("features", 2, "properties", "kind"))
     assert text.splitlines()[line - 1].strip() == '"kind": "street-name",'
@@ -66,3 +70,21 @@ def test_a_malformed_text_is_refused() -> None:
     for text in ('{"features": [{"id": "a"} {"id": "b"}]}', '{"features": [{"id": "a"'):
         with pytest.raises(ValueError):
             scan(text)
+
+
+def test_the_items_a_splice_touches() -> None:
+    from symbols._jsonedit import Document, Splice
+
+    data = base_data()
+    text = json.dumps(data, indent=2)
+    doc = Document(text, data)
+    spans = [doc.span(("features", i)) for i in range(4)]
+    inside = Splice(spans[1][0] + 5, spans[1][0] + 5, "x")
+    at_end = Splice(spans[3][1], spans[3][1], ",{}")  # appending after the last feature
+    between = Splice(spans[0][1] + 1, spans[1][0] - 1, "")  # the separator only
+    across = Splice(spans[1][1] - 1, spans[2][0] + 1, "")
+    assert doc.touched_items(("features",), [inside]) == {1}
+    assert doc.touched_items(("features",), [at_end]) == {3}
+    assert doc.touched_items(("features",), [between]) == set()
+    assert doc.touched_items(("features",), [across, inside]) == {1, 2}
+    assert doc.touched_items(("features",), []) == set()

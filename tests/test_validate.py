@@ -430,3 +430,34 @@ def test_a_deeply_nested_value_keeps_every_finding_located(tmp_path: Path) -> No
     path = write(tmp_path / "r.geojson", feature("a", name="", extra=deep))
     problems = validate(path, today=TODAY).problems
     assert [(p.field, p.line) for p in problems] == [("name", line_containing(path, '"name"'))]
+
+
+def test_checking_only_some_features_finds_what_the_whole_check_finds_of_them(
+    tmp_path: Path,
+) -> None:
+    from symbols.registry import read
+    from symbols.validate import check
+
+    path = write(
+        tmp_path / "r.geojson",
+        feature("a", kind="statu"),  # an error
+        feature("b", lon=45.02, lat=78.37, country="KZ"),  # a warning: swapped coordinates
+        feature("c"),
+        feature("a", region="KZ-19"),  # a repeated id (an error) and a region warning
+        feature("e", [event("2016-11-30", "erected"), event("2015", "removed")]),
+    )
+    registry = read(path)
+    whole = check(registry, today=TODAY)
+    assert len(whole) == 5
+
+    def line_of(problem) -> int:  # type: ignore[no-untyped-def]
+        return next(i for i, start in enumerate(starts) if problem.line < start) - 1
+
+    text = path.read_text()
+    starts = [text.count("\n", 0, text.index(f'"id": "{f}"')) + 1 for f in "abcae"] + [10**9]
+    for only in ({0}, {1}, {2}, {3}, {4}, {1, 3}, set(), {0, 1, 2, 3, 4}):
+        some = check(read(path), today=TODAY, only=only)
+        assert some == [p for p in whole if line_of(p) in only], only
+    (duplicate, region) = check(read(path), today=TODAY, only={3})
+    assert "duplicate id (also feature #1" in duplicate.message
+    assert "stored region KZ-19 disagrees" in region.message

@@ -15,6 +15,7 @@ edited (its votes count most), and the first and last features are looked at.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import itertools
 import json
@@ -277,6 +278,23 @@ class Document:
         if span is None:
             raise KeyError(path)
         return span
+
+    def touched_items(self, path: Path, splices: Iterable[Splice]) -> set[int]:
+        """Positions of the items of the list at ``path`` that the splices change (a splice at an
+        item's very end counts: it appends to it)."""
+        items = self.value(path)
+        spans = [self.span((*path, index)) for index in range(len(items))]
+        starts = [start for start, _ in spans]
+        touched: set[int] = set()
+        for splice in splices:
+            first = max(bisect.bisect_right(starts, splice.start) - 1, 0)
+            last = bisect.bisect_right(starts, splice.end)
+            touched.update(
+                index
+                for index in range(first, last)
+                if spans[index][0] <= splice.end and splice.start <= spans[index][1]
+            )
+        return touched
 
     def key_start(self, path: Path) -> int:
         start = self.spans.key(path)

@@ -65,8 +65,8 @@ class Spans:
 
     def _walk_into(self, path: Path) -> None:
         """Walk the deferred item that ``path`` lies in (if it does and was not walked yet)."""
-        if not self.deferred or self.defer is None or len(path) <= len(self.defer):
-            return
+        if not self.deferred or self.defer is None or len(path) <= len(self.defer) + 1:
+            return  # not inside an item (an item's own span is known without walking it)
         item = path[: len(self.defer) + 1]
         if item in self.deferred:
             start, _, depth = self.deferred.pop(item)

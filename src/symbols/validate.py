@@ -8,6 +8,7 @@ members is recognised in one pass (:mod:`symbols._plaincheck`) before any detail
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,16 +79,26 @@ def validate(
     return ValidationResult(path, problems, registry, strict)
 
 
-def check(registry: Registry, today: date | None = None, warnings: bool = True) -> list[Problem]:
+def check(
+    registry: Registry,
+    today: date | None = None,
+    warnings: bool = True,
+    only: Collection[int] | None = None,
+) -> list[Problem]:
     """Every problem in ``registry`` (errors only with ``warnings=False``), in file order, with
-    line numbers."""
+    line numbers. With ``only``, the problems of the features at those positions (a repeated id
+    is still found against every feature before it): what an edit checks of the features it
+    changed."""
     checker = _Checker(today or dates.today(), warnings)
     raw_features = registry.data["features"]
     with registry.collector_paused():  # events and histories, kept for the commands
         for index, (raw, monument) in enumerate(zip(raw_features, registry.features, strict=True)):
-            checker.feature(index, raw, monument)
+            if only is None or index in only:
+                checker.feature(index, raw, monument)
+            else:
+                checker.seen(index, raw)
     if warnings:
-        checker.regions(registry)  # its findings are all warnings
+        checker.regions(registry, only)  # its findings are all warnings
     return checker.located(registry)
 
 
@@ -113,6 +124,12 @@ class _Checker:
     def warn(self, path: tuple, message: str) -> None:
         if self.warnings:
             self.findings.append(_Finding("warning", self._feature_id, path, message))
+
+    def seen(self, index: int, raw: Any) -> None:
+        """A feature not checked, whose id a later one may repeat."""
+        feature_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(feature_id, str):
+            self._ids.setdefault(feature_id, index)
 
     def feature(self, index: int, raw: Any, monument: Monument) -> None:
         base = ("features", index)
@@ -342,20 +359,26 @@ class _Checker:
                 )
             previous = change
 
-    def regions(self, registry: Registry) -> None:
-        """Warn about swapped coordinates and stored regions that disagree with the geometry."""
+    def regions(self, registry: Registry, only: Collection[int] | None = None) -> None:
+        """Warn about swapped coordinates and stored regions that disagree with the geometry (of
+        the features at positions ``only``, if given)."""
         from . import geo
 
         countries = geo.countries()
+        features = registry.features
         candidates = [
-            (i, m)
-            for i, m in enumerate(registry.features)
-            if m.lon is not None and _country(m) in countries
+            (i, features[i])
+            for i in (range(len(features)) if only is None else sorted(set(only)))
+            if 0 <= i < len(features)
+            if features[i].lon is not None and _country(features[i]) in countries
         ]
         if not candidates:
             return
-        located = registry.located_regions  # shared with Registry.regions
-        found = [located[i] for i, _ in candidates]
+        if only is None:
+            located = registry.located_regions  # shared with Registry.regions
+            found = [located[i] for i, _ in candidates]
+        else:
+            found = geo.regions_at([m.lon for _, m in candidates], [m.lat for _, m in candidates])
         missing = [(i, m) for (i, m), code in zip(candidates, found, strict=True) if code is None]
         swapped = (
             geo.regions_at([m.lat for _, m in missing], [m.lon for _, m in missing])
