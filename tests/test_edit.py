@@ -308,18 +308,23 @@ def changed_lines(diff: str) -> tuple[int, int]:
     return sum(line.startswith("-") for line in lines), sum(line.startswith("+") for line in lines)
 
 
-def git_apply(tmp_path: Path, result: edit.EditResult) -> str:
-    """``result.before`` with ``result.diff()`` applied by git; the text it gives."""
+def git_apply(tmp_path: Path, result: edit.EditResult) -> bytes:
+    """The registry file (untouched by a dry run) with ``result.diff()`` applied by git."""
     import subprocess
 
     work = tmp_path / "apply"
     work.mkdir(exist_ok=True)
     target = work / "r.geojson"
-    target.write_bytes(result.before.encode())
+    target.write_bytes(result.path.read_bytes())
     patch = tmp_path / "change.diff"
     patch.write_bytes(result.diff().replace(str(result.path), "r.geojson").encode())
     subprocess.run(["git", "apply", "-p0", str(patch)], cwd=work, check=True)
-    return target.read_bytes().decode()
+    return target.read_bytes()
+
+
+def written(result: edit.EditResult) -> bytes:
+    """What the edit writes (or a dry run would)."""
+    return ("\ufeff" * result.bom + result.after).encode()
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -353,4 +358,38 @@ def test_the_dry_run_diff_is_the_whole_file_diff_and_applies(tmp_path: Path, sty
         # when it sees a few lines rather than the whole file: "}" is "}")
         assert changed_lines(diff) == changed_lines(whole)
         assert diff.count("\n@@ ") == whole.count("\n@@ ")
-        assert git_apply(tmp_path, result) == result.after
+        assert git_apply(tmp_path, result) == written(result)
+
+
+def test_a_diff_keeps_its_context_where_lines_look_alike(tmp_path: Path) -> None:
+    # difflib, given only the lines around a change, can pair a context line with a lookalike
+    # inside the change and leave a hunk with no context after it: git takes such a hunk for
+    # the end of the file and refuses it
+    a, b = "https://e.org/a", "https://e.org/b"
+    sources = [a, {"url": b, "title": "T"}, {"url": b, "title": "U"}]
+    data = base_data()
+    for item in data["features"][:2]:
+        item["properties"]["events"][0]["sources"] = sources
+    path = write_style(tmp_path / "r.geojson", "geojson.io", data)
+    result = edit.set_archived(
+        path,
+        [("almaty-bust", 0, 0, a, ARCHIVE), ("almaty-bust", 0, 1, b, ARCHIVE + "b")],
+        dry_run=True,
+    )
+    for hunk in result.diff().split("\n@@ ")[1:]:
+        lines = hunk.splitlines()[1:]
+        assert lines[:3] == [" " + line[1:] for line in lines[:3]]  # three lines of context
+        assert lines[-3:] == [" " + line[1:] for line in lines[-3:]]  # before and after
+    assert git_apply(tmp_path, result) == written(result)
+
+
+@pytest.mark.parametrize("style", ["bom", "compact"])
+def test_a_diff_of_the_first_line_of_a_file_with_a_bom_applies(tmp_path: Path, style: str) -> None:
+    path = write_style(tmp_path / "r.geojson", style, {"type": "FeatureCollection", "features": []})
+    if style == "compact":  # one line: every change is on the first
+        path.write_bytes("\ufeff".encode() + path.read_bytes())
+    result = edit.add_object(
+        path, "new-bust", name="B", kind="bust", subject="S", place="Kegen", dry_run=True
+    )
+    assert result.bom and result.diff().startswith(f"--- {path}\n+++ {path}\n@@ -1")
+    assert git_apply(tmp_path, result) == written(result)

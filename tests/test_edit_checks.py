@@ -457,3 +457,15 @@ def test_what_an_edit_brings_is_told_apart_from_what_the_file_had(tmp_path: Path
     assert result.written and result.warnings == []  # "bare" has an event now: nothing new
     line = refused(path, "event", "fine", "--type", "removed", "--date", "2010", "--source", URL)
     assert "impossible history: removed on 2010 before it was erected on 2016-11-30" in line
+
+
+def test_an_edit_that_settles_an_error_counts_it_as_the_files_before(tmp_path: Path) -> None:
+    seen = event("2023-05-01", "sighting", status="standing")  # after its removal: an error
+    gone = feature("gone", [event("2016-11-30", "erected"), event("2022-01-05", "removed"), seen])
+    path = write(tmp_path / "r.geojson", gone, feature("bad", kind="statu"))
+    result = edit.add_event(path, "gone", edit.NewEvent("restored", "2023-04", [URL]))
+    assert result.written
+    assert result.notes[-1] == (
+        f"note: {path} already had 2 errors before this edit (not caused by it); "
+        "`symbols validate` lists them"
+    )

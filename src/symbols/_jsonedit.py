@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -69,22 +68,55 @@ def unified_diff(text: str, splices: Iterable[Splice], labels: tuple[str, str]) 
 
     Only the lines around the splices are compared (difflib over a whole registry of 100,000
     features, millions of mostly equal lines, would take minutes); the hunks are numbered as in
-    the whole file."""
-    out = []
+    the whole file. Each stretch around some splices is one hunk: its unchanged first and last
+    lines are the context (so difflib, which aligns only the changed lines between them, cannot
+    pair a context line with a lookalike inside the change and leave a hunk without context)."""
+    hunks = []
     for old, new, old_line, new_line in _windows(text, sorted(splices, key=lambda s: s.start)):
-        lines = difflib.unified_diff(_lines(old), _lines(new), n=_CONTEXT)
-        for line in itertools.islice(lines, 2, None):  # the ---/+++ lines, written above
-            if line.startswith("@@") and (m := _HUNK.match(line)):
-                old_range = f"{int(m[1]) + old_line}{m[2] or ''}"
-                line = f"@@ -{old_range} +{int(m[3]) + new_line}{m[4] or ''} @@\n"
-            elif not line.endswith("\n"):
-                line += "\n\\ No newline at end of file\n"
-            out.append(line)
-    return f"--- {labels[0]}\n+++ {labels[1]}\n{''.join(out)}" if out else ""
+        hunks += _hunk(_lines(old), _lines(new), old_line, new_line)
+    return f"--- {labels[0]}\n+++ {labels[1]}\n{''.join(hunks)}" if hunks else ""
 
 
 _CONTEXT = 3
-_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@\n\Z")
+
+
+def _hunk(old: list[str], new: list[str], old_line: int, new_line: int) -> list[str]:
+    """The unified-diff hunk turning lines ``old`` into ``new``, which start after line
+    ``old_line`` of the old text and ``new_line`` of the new one; [] if they are the same."""
+    same = min(len(old), len(new))
+    head = next((i for i in range(same) if old[i] != new[i]), same)
+    tail = next((i for i in range(same - head) if old[-1 - i] != new[-1 - i]), same - head)
+    if head == len(old) == len(new):
+        return []
+    before = old[max(0, head - _CONTEXT) : head]
+    after = old[len(old) - tail : len(old) - tail + _CONTEXT]
+    changed_old, changed_new = old[head : len(old) - tail], new[head : len(new) - tail]
+    body = [" " + line for line in before]
+    matcher = difflib.SequenceMatcher(None, changed_old, changed_new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            body += [" " + line for line in changed_old[i1:i2]]
+        else:
+            body += ["-" + line for line in changed_old[i1:i2]]
+            body += ["+" + line for line in changed_new[j1:j2]]
+    body += [" " + line for line in after]
+    first = head - len(before)  # of the hunk, counted from the start of old and new alike
+    old_count = len(before) + len(changed_old) + len(after)
+    new_count = len(before) + len(changed_new) + len(after)
+    header = (
+        f"@@ -{_range(old_line + first, old_count)} +{_range(new_line + first, new_count)} @@\n"
+    )
+    marked = [
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in body
+    ]
+    return [header, *marked]
+
+
+def _range(start: int, count: int) -> str:
+    """A hunk's line range as unified diffs write it (``start``: lines before it)."""
+    if count == 1:
+        return str(start + 1)
+    return f"{start if count == 0 else start + 1},{count}"
 
 
 def _windows(text: str, splices: list[Splice]) -> list[tuple[str, str, int, int]]:

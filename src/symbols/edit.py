@@ -70,6 +70,7 @@ class EditResult:
     count: int = 0  # how many places in the text were changed
     skipped: int = 0  # set_archived: updates not made, their source having changed meanwhile
     splices: list[Splice] = field(default_factory=list, repr=False)  # before -> after
+    bom: bool = False  # the file starts with a byte order mark (not in before and after)
 
     @property
     def changed(self) -> bool:
@@ -81,7 +82,11 @@ class EditResult:
         splices = self.splices
         if not splices and self.changed:  # made by hand, not by an edit
             splices = [Splice(0, len(self.before), self.after)]
-        return unified_diff(self.before, splices, self._labels())
+        if not self.bom:
+            return unified_diff(self.before, splices, self._labels())
+        # the file's first line starts with the BOM: so must the diff's, for it to apply
+        shifted = [Splice(s.start + 1, s.end + 1, s.new) for s in splices]
+        return unified_diff(BOM + self.before, shifted, self._labels())
 
     def _labels(self) -> tuple[str, str]:
         shown = self.path.as_posix()
@@ -343,6 +348,7 @@ def _edit(
         len(plan.splices),
         plan.skipped,
         plan.splices,
+        bom,
     )
 
 
@@ -413,8 +419,11 @@ def _verify(planned: _Planned, shown: Path, today: Day) -> _Verified:
         reasons = "; ".join(_describe(p) for p in errors)
         raise EditError(f"{shown}: {reasons}; nothing was written")
     notes = []
-    had = old if changed is None else check(after, today=today, warnings=False)
-    standing = sum(p.severity == "error" for p in had)
+    standing = _errors(old)
+    if changed is not None:
+        # the unchanged features have the errors they had: those of the new text, but the
+        # changed ones' own (an edit may settle an error, as a 'restored' event does)
+        standing += _errors(check(after, today=today, warnings=False)) - _errors(new)
     if standing:
         notes.append(
             f"note: {shown} already had {standing} error{'s' * (standing != 1)} before this edit "
@@ -429,6 +438,10 @@ def _verify(planned: _Planned, shown: Path, today: Day) -> _Verified:
             certainty = "" if now.certain else ", not certain"
             status = f"status on {today}: {now.status} since {since}{certainty}"
     return _Verified([p for p in added if p.severity == "warning"], notes, status)
+
+
+def _errors(problems: list[Problem]) -> int:
+    return sum(p.severity == "error" for p in problems)
 
 
 def _describe(problem: Problem) -> str:
