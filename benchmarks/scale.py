@@ -810,7 +810,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="1k and 10k objects only.")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="Runs of each step; the best counts (default: 3)."
+        "--repeat", type=int, default=5, help="Runs of each step; the best counts (default: 5)."
     )
     parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic registries.")
     parser.add_argument(
