@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import dates
 from ._markup import Block, Entry, event_text, markdown, place_in_region, plural, region_names
@@ -30,11 +31,20 @@ class Recorded:
     index: int  # the event's position in the object's events
 
 
-def run(registry: Path, since: date, until: date | None = None, fmt: str = "md") -> str:
+def run(
+    registry: Path,
+    since: date,
+    until: date | None = None,
+    fmt: str = "md",
+    keep: list[Any] | None = None,
+) -> str:
     """Load ``registry`` and list the events recorded after ``since`` as ``fmt`` (md, csv),
-    with the collector paused (see :func:`symbols.registry.paused_collector`)."""
+    with the collector paused (see :func:`symbols.registry.paused_collector`). ``keep``: see
+    :func:`symbols.reports.run`."""
     with paused_collector():
         loaded = load(registry)
+        if keep is not None:
+            keep.append(loaded)
         rows = changes(loaded, since, until)
         return render_changes(rows, fmt, since, loaded.regions_or_countries)
 

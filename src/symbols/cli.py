@@ -7,8 +7,11 @@ status 1; usage errors exit 2 (click's convention). The commands that edit the r
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,7 +67,7 @@ def validate(registry: Path | None, strict: bool) -> None:
         f"{len(result.warnings)} warnings{' (strict)' if strict else ''}"
     )
     click.echo(summary, err=True)
-    sys.exit(0 if result.ok else 1)
+    _end(0 if result.ok else 1)
 
 
 @cli.command()
@@ -81,7 +84,9 @@ def status(registry: Path | None, as_of, fmt: str) -> None:  # type: ignore[no-u
     """List each object's status on a date (objects not yet known are left out)."""
     from . import listing
 
-    echo_text(listing.run(registry or default_registry(), as_of or dates.today(), fmt))
+    kept: list[Any] = []
+    echo_text(listing.run(registry or default_registry(), as_of or dates.today(), fmt, kept))
+    _end()
 
 
 @cli.command()
@@ -123,6 +128,7 @@ def report(  # type: ignore[no-untyped-def]
     """
     from . import reports
 
+    kept: list[Any] = []
     made = reports.run(
         registry or default_registry(),
         fmt=fmt,
@@ -131,12 +137,14 @@ def report(  # type: ignore[no-untyped-def]
         since=since,
         until=until,
         by=by,
+        keep=kept,
     )
     if isinstance(made, str):
         echo_text(made)
     else:
         for path in made:
             click.echo(f"wrote {path}", err=True)
+    _end()
 
 
 @cli.command()
@@ -152,7 +160,9 @@ def changes(registry: Path | None, since, until, fmt: str) -> None:  # type: ign
     """
     from . import changes as recorded
 
-    echo_text(recorded.run(registry or default_registry(), since, until, fmt))
+    kept: list[Any] = []
+    echo_text(recorded.run(registry or default_registry(), since, until, fmt, keep=kept))
+    _end()
 
 
 def _wrote(path: Path) -> None:
@@ -185,6 +195,7 @@ def map_command(registry: Path | None, as_of, out: Path | None) -> None:  # type
     loaded = load(registry or default_registry())
     page = maps.map_html(loaded, day)
     _wrote(maps.write_page(out or Path(f"map-{day.isoformat()}.html"), page))
+    _end()
 
 
 @cli.command("timeline")
@@ -207,6 +218,7 @@ def timeline_command(registry: Path | None, out: Path) -> None:
 
     loaded = load(registry or default_registry())
     _wrote(maps.write_page(out, maps.timeline_html(loaded, dates.today())))
+    _end()
 
 
 @cli.command("build")
@@ -235,11 +247,35 @@ def build_command(registry: Path | None, out: Path, snapshot_days) -> None:  # t
     loaded = load(registry or default_registry())
     written = maps.build(loaded, out, extra_snapshots=snapshot_days, progress=_wrote)
     click.echo(f"{out}: {len(written)} files", err=True)
+    _end()
 
 
 for command in (add, discover, event, sighting, sources_group):
     cli.add_command(command)
 
 
+def _end(code: int = 0) -> None:
+    """Exit with ``code``; at once when this process is the ``symbols`` command (:func:`main`),
+    as mypy ends: what the command loaded, still held by its caller's frame, goes with the
+    process instead of being freed object by object first (0.3 s for 100,000 objects). Called
+    another way (click's test runner, a program), this returns, or raises SystemExit for a
+    code other than 0, as ``sys.exit`` would."""
+    context = click.get_current_context()
+    if not (context.find_root().obj or {}).get(_ENDS_PROCESS):
+        if code:
+            sys.exit(code)
+        return
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe (`| head`) takes what it takes
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+_ENDS_PROCESS = "ends the process"
+
+
 def main() -> None:
-    cli(prog_name="symbols")
+    """The ``symbols`` console script. It ends the process (see :func:`_end`): a program runs the
+    commands with click's ``CliRunner`` or calls the library."""
+    cli(prog_name="symbols", obj={_ENDS_PROCESS: True})

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .registry import Registry, load, paused_collector
 from .timeline import listing
@@ -27,11 +28,15 @@ class StatusRow:
     name: str
 
 
-def run(registry: Path, day: date, fmt: str) -> str:
+def run(registry: Path, day: date, fmt: str, keep: list[Any] | None = None) -> str:
     """Load ``registry`` and list each object's status on ``day`` as ``fmt`` (table, csv, json).
-    Loading, listing and rendering make objects for every feature: the collector is paused."""
+    Loading, listing and rendering make objects for every feature: the collector is paused.
+    ``keep``: see :func:`symbols.reports.run`."""
     with paused_collector():
-        return render(status_rows(load(registry), day), fmt, day)
+        loaded = load(registry)
+        if keep is not None:
+            keep.append(loaded)
+        return render(status_rows(loaded, day), fmt, day)
 
 
 def status_rows(registry: Registry, day: date) -> list[StatusRow]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import dates
 from ._atomic import write_output
@@ -314,9 +314,14 @@ def run(
     since: date | None = None,
     until: date | None = None,
     by: str | None = None,
+    keep: list[Any] | None = None,
 ) -> str | list[Path]:
     """Load ``registry`` and make its report: the text, or with ``out`` the files written (see
-    :func:`write_report`). ``fmt`` defaults to ``out``'s suffix's format, else Markdown."""
+    :func:`write_report`). ``fmt`` defaults to ``out``'s suffix's format, else Markdown.
+
+    ``keep``: a list that the loaded registry and the report are put in, instead of being freed
+    on return (for 100,000 objects, 0.3 s). The ``symbols`` command passes one: its process ends
+    right after, and the objects go with it."""
     from ._charts import ChartProcess
 
     if out is not None and not Path(out).name:
@@ -334,6 +339,8 @@ def run(
             made: str | list[Path] = render(built, fmt, charts=charts)
         else:
             made = write_report(built, fmt, out, charts)
+        if keep is not None:
+            keep += [loaded, built]
         # The report goes first: it lists objects by date, and were it the last to hold them,
         # they would be freed in that order, hopping about memory (0.3 s for 100,000 objects);
         # freed with the registry, they go in file order.
