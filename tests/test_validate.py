@@ -461,3 +461,32 @@ def test_checking_only_some_features_finds_what_the_whole_check_finds_of_them(
     (duplicate, region) = check(read(path), today=TODAY, only={3})
     assert "duplicate id (also feature #1" in duplicate.message
     assert "stored region KZ-19 disagrees" in region.message
+
+
+def test_what_the_schema_refuses_validate_refuses_too(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(Path("docs/registry.schema.json").read_text())
+    checker = jsonschema.Draft202012Validator(schema)
+    cases = [
+        ({"country": "kz"}, "country: 'kz' is not an ISO 3166-1 code like KZ"),
+        ({"country": "Kazakhstan"}, "country: 'Kazakhstan' is not an ISO 3166-1 code like KZ"),
+        ({"subject:wikidata": "9259"}, "subject:wikidata: '9259' is not a Wikidata item id"),
+        ({"subject:wikidata": "Q09"}, "subject:wikidata: 'Q09' is not a Wikidata item id"),
+        ({"notes": 5}, "notes: must be text, found 5"),
+    ]
+    for properties, message in cases:
+        item = feature("a", **properties)
+        path = write(tmp_path / "r.geojson", item)
+        (line,) = lines_of(path)
+        assert f"feature a: {message}" in line
+        assert list(checker.iter_errors({"type": "FeatureCollection", "features": [item]}))
+    published = event(
+        "2016-11-30", "erected", sources=[{"url": "https://e.org/", "published": "2030"}]
+    )
+    path = write(tmp_path / "r.geojson", feature("a", [published]))
+    (line,) = lines_of(path)
+    assert "events[0].sources[0].published: '2030' is in the future (today is 2026-" in line
+    # an object without events: a warning here, and the schema takes it
+    bare = feature("a")
+    del bare["properties"]["events"]
+    assert not list(checker.iter_errors({"type": "FeatureCollection", "features": [bare]}))

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from . import dates
-from ._values import PLAIN_URL, REGION_CODE, SLUG
+from ._values import COUNTRY, PLAIN_URL, QID, REGION_CODE, SLUG
 from .errors import DateError
 from .registry import KINDS, PRECISIONS, Event, Source
 from .timeline import EVENT_TYPES, NEEDS_EXISTENCE, STATUSES
@@ -74,6 +74,13 @@ def plain_events(raw: Any, today: date) -> tuple[list[Event], bool] | None:
     if region is not None and (type(region) is not str or not REGION_CODE.fullmatch(region)):
         return None
     if photo is not None and (type(photo) is not str or PLAIN_URL.match(photo) is None):
+        return None
+    country, qid, notes = get("country"), get("subject:wikidata"), get("notes")
+    if country is not None and (type(country) is not str or not COUNTRY.fullmatch(country)):
+        return None
+    if qid is not None and (type(qid) is not str or not QID.fullmatch(qid)):
+        return None
+    if notes is not None and type(notes) is not str:
         return None
     events = get("events")
     if type(events) is not list or not events:

@@ -15,6 +15,8 @@ PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]\S*)?\Z")
 SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")  # what a feature id should look like
 REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")  # ISO 3166-2
 COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")  # ISO 3166-1 alpha-2, either case (ASCII only)
+COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2 as the registry stores it
+QID = re.compile(r"Q[1-9][0-9]*")  # a Wikidata item id; ASCII digits only: it goes into queries
 _WHITESPACE = re.compile(r"\s")  # anywhere in a URL, even around it: the file keeps it as given
 
 

@@ -11,12 +11,12 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
-from ._values import country_code
+from ._values import QID, country_code
 
 RELATIONS = {"P180": "depicts", "P547": "commemorates", "P138": "named after"}
 LANGUAGES = ("en", "ru", "kk")
 _POINT = re.compile(r"Point\(\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s+(-?[\d.]+(?:[eE][-+]?\d+)?)\s*\)")
-_QID = re.compile(r"Q[1-9][0-9]*")  # ASCII digits only: it goes into queries
+_QID = QID
 
 #: English class labels (instance of, P31) to registry kinds, first match wins.
 KIND_WORDS: tuple[tuple[str, str], ...] = (

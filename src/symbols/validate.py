@@ -17,6 +17,8 @@ from typing import Any
 from . import dates
 from ._plaincheck import plain_events, plain_source
 from ._values import (
+    COUNTRY,
+    QID,
     REGION_CODE,
     SLUG,
     coordinates_problem,
@@ -207,6 +209,17 @@ class _Checker:
         photo = properties.get("photo")
         if photo is not None and (problem := url_problem(photo)):
             self.error((*path, "photo"), problem)
+        country = properties.get("country")
+        if country is not None and not (isinstance(country, str) and COUNTRY.fullmatch(country)):
+            self.error((*path, "country"), f"{show(country)} is not an ISO 3166-1 code like KZ")
+        qid = properties.get("subject:wikidata")
+        if qid is not None and not (isinstance(qid, str) and QID.fullmatch(qid)):
+            self.error(
+                (*path, "subject:wikidata"), f"{show(qid)} is not a Wikidata item id like Q9259"
+            )
+        notes = properties.get("notes")
+        if notes is not None and not isinstance(notes, str):
+            self.error((*path, "notes"), f"must be text, found {show(notes)}")
 
     def _check_choice(self, path: tuple, properties: dict, key: str, allowed: tuple) -> None:
         value = properties.get(key)
@@ -320,12 +333,8 @@ class _Checker:
             archived = source.get("archived")
             if archived is not None and (problem := url_problem(archived)):
                 self.error((*where, "archived"), problem)
-            published = source.get("published")
-            if published is not None:
-                try:
-                    dates.parse(published)
-                except DateError as error:
-                    self.error((*where, "published"), str(error))
+            if source.get("published") is not None:
+                self._check_date(where, source["published"], key="published")
 
     def _check_history(
         self, path: tuple, dated: list[tuple[int, Any, dates.DateRange]], monument: Monument
