@@ -73,7 +73,8 @@ def test_a_malformed_text_is_refused() -> None:
 
 
 def test_the_items_a_splice_touches() -> None:
-    from symbols._jsonedit import Document, Splice
+    from symbols._jsonedit import Document
+    from symbols._splices import Splice
 
     data = base_data()
     text = json.dumps(data, indent=2)

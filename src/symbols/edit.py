@@ -45,7 +45,8 @@ from ._editinput import (
     parsed_event,
     refuse_duplicate,
 )
-from ._jsonedit import Document, Splice, apply, unified_diff
+from ._jsonedit import Document
+from ._splices import Splice, apply, unified_diff
 from ._values import url_problem
 from .errors import EditError, OutputError, Problem
 from .registry import Registry, decode, from_text, read_bytes, read_text
