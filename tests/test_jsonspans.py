@@ -89,3 +89,17 @@ def test_the_items_a_splice_touches() -> None:
     assert doc.touched_items(("features",), [between]) == set()
     assert doc.touched_items(("features",), [across, inside]) == {1, 2}
     assert doc.touched_items(("features",), []) == set()
+
+
+def test_a_splice_that_repeats_the_next_line_keeps_three_lines_of_context_after_it() -> None:
+    # "{ a a } b c a }": the inserted "a" equals the line after it; trimmed as equal, that line
+    # would slide out of the change and leave two lines of context (patch -F0 refuses the hunk)
+    from symbols._splices import Splice, unified_diff
+
+    text = "{\na\na\n}\nb\nc\na\n}\n"
+    diff = unified_diff(text, [Splice(2, 2, "a\n")], ("r", "r"))
+    header, *body = diff.splitlines()[2:]
+    assert header == "@@ -1,5 +1,6 @@"
+    assert body == [" {", " a", "+a", " a", " }", " b"]
+    changed = [i for i, line in enumerate(body) if line[0] != " "]
+    assert len(body) - 1 - changed[-1] == 3  # the file goes on: three lines after the change

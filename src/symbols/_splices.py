@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -40,22 +40,39 @@ def unified_diff(text: str, splices: Iterable[Splice], labels: tuple[str, str]) 
     lines are the context (so difflib, which aligns only the changed lines between them, cannot
     pair a context line with a lookalike inside the change and leave a hunk without context)."""
     hunks = []
-    for old, new, old_line, new_line in _windows(text, sorted(splices, key=lambda s: s.start)):
-        hunks += _hunk(_lines(old), _lines(new), old_line, new_line)
+    for window in _windows(text, sorted(splices, key=lambda s: s.start)):
+        hunks += _hunk(window)
     return f"--- {labels[0]}\n+++ {labels[1]}\n{''.join(hunks)}" if hunks else ""
 
 
 _CONTEXT = 3
 
 
-def _hunk(old: list[str], new: list[str], old_line: int, new_line: int) -> list[str]:
-    """The unified-diff hunk turning lines ``old`` into ``new``, which start after line
-    ``old_line`` of the old text and ``new_line`` of the new one; [] if they are the same."""
+class _Window(NamedTuple):
+    """A stretch of the text around some splices, before and after them."""
+
+    old: str
+    new: str
+    old_line: int  # lines of the old text before the stretch
+    new_line: int  # and of the new text
+    lines_before: int  # whole lines of the stretch before the first splice's line
+    lines_after: int  # and after the last splice's line
+
+
+def _hunk(window: _Window) -> list[str]:
+    """The unified-diff hunk of ``window``; [] if the splices change nothing. The unchanged
+    lines at either end are context, but never the spliced lines themselves: an insertion that
+    repeats the line after it would otherwise slide past the splice and leave fewer than three
+    lines of context after it (``patch -F0`` refuses such a hunk)."""
+    old, new = _lines(window.old), _lines(window.new)
+    old_line, new_line = window.old_line, window.new_line
     same = min(len(old), len(new))
     head = next((i for i in range(same) if old[i] != new[i]), same)
-    tail = next((i for i in range(same - head) if old[-1 - i] != new[-1 - i]), same - head)
     if head == len(old) == len(new):
         return []
+    head = min(head, window.lines_before)
+    tail = next((i for i in range(same - head) if old[-1 - i] != new[-1 - i]), same - head)
+    tail = min(tail, window.lines_after)
     before = old[max(0, head - _CONTEXT) : head]
     after = old[len(old) - tail : len(old) - tail + _CONTEXT]
     changed_old, changed_new = old[head : len(old) - tail], new[head : len(new) - tail]
@@ -87,7 +104,7 @@ def _range(start: int, count: int) -> str:
     return f"{start if count == 0 else start + 1},{count}"
 
 
-def _windows(text: str, splices: list[Splice]) -> list[tuple[str, str, int, int]]:
+def _windows(text: str, splices: list[Splice]) -> list[_Window]:
     """For each stretch of the text around some splices (with context lines, neighbours
     merged): its text before, after, and the line numbers before it in the old and new text."""
     stretches: list[list[Any]] = []  # [start, end, splices]
@@ -106,7 +123,10 @@ def _windows(text: str, splices: list[Splice]) -> list[tuple[str, str, int, int]
         counted = start
         old = text[start:end]
         new = apply(old, [Splice(s.start - start, s.end - start, s.new) for s in inside])
-        windows.append((old, new, old_line, old_line + shift))
+        last = old.find("\n", max(s.end for s in inside) - start)
+        before = old.count("\n", 0, inside[0].start - start)
+        after = len(_lines(old[last + 1 :])) if last != -1 else 0
+        windows.append(_Window(old, new, old_line, old_line + shift, before, after))
         shift += new.count("\n") - old.count("\n")
     return windows
 
