@@ -68,25 +68,26 @@ class EditResult:
     summary: str
     notes: list[str] = field(default_factory=list)  # things worth telling the user
     warnings: list[Problem] = field(default_factory=list)  # new warnings the edit brings
-    count: int = 0  # how many places in the text were changed
-    skipped: int = 0  # set_archived: updates not made, their source having changed meanwhile
     splices: list[Splice] = field(default_factory=list, repr=False)  # before -> after
+    skipped: int = 0  # set_archived: updates not made, their source having changed meanwhile
     bom: bool = False  # the file starts with a byte order mark (not in before and after)
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
 
+    @property
+    def count(self) -> int:
+        """How many places in the text were changed."""
+        return len(self.splices)
+
     def diff(self) -> str:
         """The change as a unified diff (``a/PATH``, ``b/PATH`` for a relative path: ``git apply``
         takes it), in the file's line ends."""
-        splices = self.splices
-        if not splices and self.changed:  # made by hand, not by an edit
-            splices = [Splice(0, len(self.before), self.after)]
         if not self.bom:
-            return unified_diff(self.before, splices, self._labels())
+            return unified_diff(self.before, self.splices, self._labels())
         # the file's first line starts with the BOM: so must the diff's, for it to apply
-        shifted = [Splice(s.start + 1, s.end + 1, s.new) for s in splices]
+        shifted = [Splice(s.start + 1, s.end + 1, s.new) for s in self.splices]
         return unified_diff(BOM + self.before, shifted, self._labels())
 
     def _labels(self) -> tuple[str, str]:
@@ -346,9 +347,8 @@ def _edit(
         summary,
         notes,
         warnings,
-        len(plan.splices),
-        plan.skipped,
         plan.splices,
+        plan.skipped,
         bom,
     )
 

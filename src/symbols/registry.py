@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -248,10 +248,7 @@ class Registry:
         """For work that makes objects for every feature (events, histories): in a big registry
         (PAUSE_COLLECTOR_FEATURES or more), the collector paused and what was made frozen, as
         when the file was parsed (see :func:`_collector_paused`)."""
-        if len(self.features) < PAUSE_COLLECTOR_FEATURES:
-            yield
-            return
-        with paused_collector():
+        with _paused_if(len(self.features) >= PAUSE_COLLECTOR_FEATURES):
             yield
 
     def get(self, feature_id: str) -> Monument:
@@ -363,11 +360,12 @@ def paused_collector() -> Iterator[None]:
 def _collector_paused(size: int) -> Iterator[None]:
     """:func:`paused_collector` for a registry of ``size`` bytes or objects of at least
     PAUSE_COLLECTOR_ABOVE; small registries (most tests) are left to the collector as they are."""
-    if size < PAUSE_COLLECTOR_ABOVE:
+    with _paused_if(size >= PAUSE_COLLECTOR_ABOVE):
         yield
-        return
-    with paused_collector():
-        yield
+
+
+def _paused_if(big: bool) -> AbstractContextManager[None]:
+    return paused_collector() if big else nullcontext()
 
 
 def _registry(path: Path, data: Any, text: Callable[[], str]) -> Registry:

@@ -377,8 +377,7 @@ class _Checker:
         features = registry.features
         candidates = [
             (i, features[i])
-            for i in (range(len(features)) if only is None else sorted(set(only)))
-            if 0 <= i < len(features)
+            for i in (range(len(features)) if only is None else sorted(only))
             if features[i].lon is not None and _country(features[i]) in countries
         ]
         if not candidates:
