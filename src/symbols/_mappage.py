@@ -89,16 +89,12 @@ ASSETS: tuple[Asset, ...] = (
 )
 
 
-_CSS_AND_JS = ("symbols-map.css", "symbols-map.js")  # linked in this order
-
-
 @cache
 def _asset_version(name: str) -> str:
-    """A short hash of the asset's text: in the URL a page links it by, so that a browser that
-    keeps an earlier build's copy fetches this one (the page's data may need it)."""
-    import hashlib
-
-    return hashlib.sha256(_asset_text(name).encode("utf-8")).hexdigest()[:12]
+    """A checksum of the asset's text (CRC-32: no cryptographic hash, whose import loads
+    OpenSSL, is needed): in the URL a page links it by, so that a browser that keeps an earlier
+    build's copy fetches this one (the page's data may need it)."""
+    return f"{zlib.crc32(_asset_text(name).encode('utf-8')):08x}"
 
 
 @cache
@@ -125,8 +121,8 @@ def _embeddable(data: bytes) -> str:
     )
 
 
-#: The page's own script and style, which :func:`render_page` inlines or links.
-PAGE_ASSETS = ("symbols-map.js", "symbols-map.css")
+#: The page's own style and script, which :func:`render_page` inlines or links (in this order).
+PAGE_ASSETS = ("symbols-map.css", "symbols-map.js")
 
 
 def page_asset(name: str) -> str:
@@ -155,7 +151,7 @@ def render_page(
         script = _asset_text("symbols-map.js")
     else:
         folder = html.escape(assets.rstrip("/"))
-        css, js = (f"{folder}/{name}?v={_asset_version(name)}" for name in _CSS_AND_JS)
+        css, js = (f"{folder}/{name}?v={_asset_version(name)}" for name in PAGE_ASSETS)
         style = f'<link rel="stylesheet" href="{css}">\n<script src="{js}"></script>'
         script = ""  # loaded in the head, before the page's inline start
     values = {"title": html.escape(title), "style": style, "data": block, "script": script}
@@ -225,8 +221,9 @@ def _element_classes() -> Any:
             "<body>\n"
             "{{ this.html.render(**kwargs) }}\n"
             "<script>\n"
-            # without Leaflet (the CDN out of reach) the page shows its note and nothing throws
-            "if (window.L) {\n"
+            # an asset the CDN did not give (each one's onerror marks the page offline): the
+            # page shows its note and starts nothing that would throw
+            "if (!document.documentElement.classList.contains('symbols-offline')) {\n"
             "{{ this.script.render(**kwargs) }}\n"
             "}\n"
             "</script>\n"

@@ -382,6 +382,24 @@ def test_without_the_cdn_the_page_says_so_and_nothing_throws(
     assert watch.errors == []
 
 
+def test_with_one_library_missing_the_page_says_so_and_nothing_throws(
+    page: Any, site: Site, watch: Watch
+) -> None:
+    """Leaflet loads, Leaflet.markercluster does not: the page is offline all the same (its
+    note, no map started, no error), not half started."""
+    page.route("**/leaflet.markercluster@*/dist/leaflet.markercluster.js", lambda r: r.abort())
+    thrown: list[Any] = []
+    page.on("pageerror", lambda error: thrown.append(error))
+    page.goto(site.index.resolve().as_uri())
+    page.get_by_role("alert").filter(has_text="could not be loaded").wait_for()
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.locator(".leaflet-container").count() == 0  # no map started
+    assert thrown == []
+    assert watch.console == ["Failed to load resource: net::ERR_FAILED"], watch.console
+    watch.console.clear()
+    assert watch.errors == []
+
+
 def test_the_stylesheet_styles_only_what_the_script_makes() -> None:
     """Every page class the stylesheet styles (``sym-...``) is one the script makes: no rule
     is left behind for an element that is gone."""
