@@ -75,6 +75,8 @@ def rings(geometry: dict) -> list[list[list[float]]]:
 
 
 def build_index(raw: bytes) -> bytes:
+    from symbols.geo import INDEX_FORMAT  # what symbols.geo checks the index by
+
     data = orjson.loads(raw)
     features = sorted(data["features"], key=lambda f: f["properties"]["iso_3166_2"])
     codes = [f["properties"]["iso_3166_2"] for f in features]
@@ -172,7 +174,7 @@ def build_index(raw: bytes) -> bytes:
         "vertices": flat.tobytes(),
     }
     header = {
-        "format": "symbols region index 2",
+        "format": INDEX_FORMAT,
         **provenance(raw),
         "codes": codes,
         "properties": [f["properties"] for f in features],

@@ -355,6 +355,17 @@ def test_damaged_index_is_not_used(tmp_path):
     assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True ['KZ-75']\n"
 
 
+def test_an_index_of_another_layout_is_not_used(tmp_path):
+    for name in ("kz_regions.geojson", "kz_regions.index.bin", "kz_regions.simplified.json"):
+        (tmp_path / name).write_bytes((geo.GEO_DIR / name).read_bytes())
+    index = tmp_path / "kz_regions.index.bin"
+    raw = index.read_bytes()
+    assert raw.count(geo.INDEX_FORMAT.encode()) == 1
+    index.write_bytes(raw.replace(geo.INDEX_FORMAT.encode(), b"symbols region index 1"))
+    code = "import symbols.geo as g; print(g._index() is None, g.regions_at([76.9115], [43.25249]))"
+    assert _python(code, SYMBOLS_GEO_DIR=str(tmp_path)) == "True ['KZ-75']\n"
+
+
 def test_missing_geo_data_is_one_line_not_a_traceback(tmp_path):
     registry = Path(__file__).resolve().parents[1] / "data" / "monuments.geojson"
     out = tmp_path / "map.html"

@@ -220,7 +220,8 @@ def _removal_days(registry: Registry) -> dict[str, list[int]]:
 
 
 def _regions(registry: Registry) -> dict[str, Any] | None:
-    """Region names for popups and, where ``geo/`` has the polygons, the shaded region layer:
+    """Region names for the region box (popups get their region label with their details)
+    and, where ``geo/`` has the polygons, the shaded region layer:
     each region's removal days (the page counts those on or before its date) and the class
     breaks, set by the most removals any region ever has, so that every page and every date of
     one registry share one scale. Made once per registry: every page of a build shows it."""

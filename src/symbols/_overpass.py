@@ -11,8 +11,7 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
-from ._values import country_code
-from ._wikidata import is_qid
+from ._values import country_code, is_qid
 
 NAME_KEYS = r"^(name|name:[a-z]{2,3}|old_name|alt_name|official_name)$"
 

@@ -81,6 +81,11 @@ def url_problem(url: Any) -> str | None:
     return None
 
 
+def is_qid(text: str) -> bool:
+    """Whether ``text`` is exactly a Wikidata item id (``Q9259``: no spaces, capital Q)."""
+    return QID.fullmatch(text) is not None
+
+
 def country_code(value: str) -> str:
     """``value`` as an ISO 3166-1 alpha-2 code (``KZ``; spaces around and small letters are
     fine); ValueError when it is not one. What is returned goes into queries as it is."""

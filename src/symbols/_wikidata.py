@@ -11,12 +11,11 @@ import re
 from typing import Any
 
 from ._candidates import Candidate
-from ._values import QID, country_code
+from ._values import country_code, is_qid
 
 RELATIONS = {"P180": "depicts", "P547": "commemorates", "P138": "named after"}
 LANGUAGES = ("en", "ru", "kk")
 _POINT = re.compile(r"Point\(\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\s+(-?[\d.]+(?:[eE][-+]?\d+)?)\s*\)")
-_QID = QID
 
 #: English class labels (instance of, P31) to registry kinds, first match wins.
 KIND_WORDS: tuple[tuple[str, str], ...] = (
@@ -55,11 +54,6 @@ KIND_WORDS: tuple[tuple[str, str], ...] = (
     ("peak", "place-name"),
     ("mountain", "place-name"),
 )
-
-
-def is_qid(text: str) -> bool:
-    """Whether ``text`` is exactly a Wikidata item id (``Q9259``: no spaces, capital Q)."""
-    return _QID.fullmatch(text) is not None
 
 
 def check_qid(value: str) -> str:

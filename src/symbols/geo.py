@@ -38,6 +38,7 @@ REGIONS_FILE = GEO_DIR / "kz_regions.geojson"
 GAZETTEER_FILE = GEO_DIR / "kz_gazetteer.tsv"
 INDEX_FILE = GEO_DIR / "kz_regions.index.bin"
 SIMPLIFIED_FILE = GEO_DIR / "kz_regions.simplified.json"
+INDEX_FORMAT = "symbols region index 2"  # what INDEX_FILE's layout is (geo/build_region_index.py)
 
 #: When several settlements share a name, the most populous one is taken only if it has at least
 #: DOMINANCE times the population of every other; otherwise the name is ambiguous. A population
@@ -204,8 +205,8 @@ def _index_file() -> tuple[dict[str, Any], memoryview] | None:
         header = orjson.loads(raw[:end])
     except (OSError, ValueError):  # (orjson.JSONDecodeError is a ValueError)
         return None
-    if not _built_from_current(header):
-        return None
+    if not _built_from_current(header) or header.get("format") != INDEX_FORMAT:
+        return None  # (then regions are looked up with shapely, as exactly)
     return header, memoryview(raw)[end + 1 :]
 
 

@@ -18,12 +18,12 @@ from . import dates
 from ._plaincheck import plain_events, plain_source
 from ._values import (
     COUNTRY,
-    QID,
     REGION_CODE,
     SLUG,
     coordinates_problem,
     good_point,
     is_one_of,
+    is_qid,
     show,
     suggest,
     url_problem,
@@ -213,7 +213,7 @@ class _Checker:
         if country is not None and not (isinstance(country, str) and COUNTRY.fullmatch(country)):
             self.error((*path, "country"), f"{show(country)} is not an ISO 3166-1 code like KZ")
         qid = properties.get("subject:wikidata")
-        if qid is not None and not (isinstance(qid, str) and QID.fullmatch(qid)):
+        if qid is not None and not (isinstance(qid, str) and is_qid(qid)):
             self.error(
                 (*path, "subject:wikidata"), f"{show(qid)} is not a Wikidata item id like Q9259"
             )
