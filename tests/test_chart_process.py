@@ -133,17 +133,19 @@ def test_report_and_build_use_it_and_end_it_when_the_registry_is_refused(
     assert all(child is not None and child.returncode is not None for child in started)
 
 
-def test_the_child_imports_this_package_not_one_in_the_working_directory(
+def test_the_child_imports_nothing_from_the_folder_of_its_script(
     tmp_path: Path, drawn_here: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    decoy = tmp_path / "symbols"
-    decoy.mkdir()
-    (decoy / "__init__.py").write_text("")
-    (decoy / "_charts.py").write_text("def serve():\n    raise SystemExit(7)\n")
-    monkeypatch.chdir(tmp_path)
+    """The child runs _charts.py by path, whose folder Python would put first on sys.path: a
+    module there named like one the child imports (here pickle) would be imported instead.
+    -P keeps the folder off sys.path."""
+    script = tmp_path / "_charts.py"
+    script.write_text(Path(_charts.__file__).read_text())
+    (tmp_path / "pickle.py").write_text("raise SystemExit(7)\n")
+    monkeypatch.setattr(_charts, "__file__", str(script))
     with ChartProcess() as charts:
         charts.send(*ARGS)
-        monkeypatch.setattr(_charts, "draw", _no_drawing_here)
+        monkeypatch.setattr(_charts, "draw", _no_drawing_here)  # so the child must draw
         assert charts.result() == drawn_here
 
 

@@ -665,6 +665,12 @@ def test_changes_cli_md_and_csv(tmp_path: Path) -> None:
     assert changes.run(path, date(2024, 3, 5), None, "csv") == result.output  # the library
     result = CliRunner().invoke(cli, ["changes", str(path)])
     assert result.exit_code == 2  # --since is required
+    # a window that ends before it starts is a mistake, as for `symbols report`
+    result = CliRunner().invoke(cli, ["changes", str(path), "--since", "2030", "--until", "2020"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "symbols: --since 2030-12-31 is after --until 2020-12-31\n",
+    )
 
 
 def test_changes_bad_recorded_date_is_a_located_error(tmp_path: Path) -> None:
@@ -877,7 +883,7 @@ def test_an_empty_out_or_a_folder_among_the_targets_writes_nothing(tmp_path: Pat
     path = write(tmp_path / "r.geojson", *_grouped_features())
     result = CliRunner().invoke(cli, ["report", str(path), "--out", ""])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "is not a file name" in result.output
+    assert result.output == "symbols: no file name to write the report to\n"
     (tmp_path / "x-per-period.png").mkdir()  # one of the chart files' names
     result = CliRunner().invoke(cli, ["report", str(path), "--out", str(tmp_path / "x.md")])
     assert result.exit_code == 1, result.output

@@ -88,14 +88,13 @@ def document(report: Report) -> list[Block]:
     # 100,000 objects, each pass is mostly waiting for memory) also tallies the breakdowns.
     by_region: Counter[tuple[str | None, int]] = Counter()
     by_kind: Counter[tuple[str | None, int]] = Counter()
-    region_at = _regions_by_position(report)
     lists = []
     for items, empty, rough in (
         (report.of("removed"), "No removal is dated to a single period.", False),
         (report.of("erected"), "No erection is dated to a single period.", False),
         (report.rough, "None.", True),
     ):
-        block, regions, kinds, columns = _entries(report, region_at, items, empty, rough)
+        block, regions, kinds, columns = _entries(report, items, empty, rough)
         by_region.update(zip(regions, columns, strict=True))
         by_kind.update(zip(kinds, columns, strict=True))
         lists.append(block)
@@ -165,22 +164,8 @@ def _cross_tables(report: Report) -> list[Block]:
     return blocks
 
 
-def _regions_by_position(report: Report) -> list[str | None]:
-    """Each object's region code by its place in the registry (an occurrence's position)."""
-    regions = list(report.regions.values())  # in registry order, one per object...
-    if len(regions) == report.objects:
-        return regions
-    # ...unless the report was counted without details (no regions) or ids repeat (a registry
-    # that did not pass validation): then those of the listed objects, one by one
-    by_position: list[str | None] = [None] * report.objects
-    for o in (*report.counted, *report.rough):
-        by_position[o.position] = report.regions.get(o.monument.id)
-    return by_position
-
-
 def _entries(
     report: Report,
-    region_at: list[str | None],
     items: list[Occurrence],
     empty: str,
     rough: bool,
@@ -213,7 +198,7 @@ def _entries(
         ident = monument.id
         get = monument.properties.get
         place = get("place")
-        code = region_at[o.position]
+        code = report.regions.get(ident)
         regions.append(labels[code])
         where = place_in_region(place if isinstance(place, str) else None, short[code])
         change = transition.change

@@ -56,6 +56,8 @@ def changes(registry: Registry, since: date, until: date | None = None) -> list[
     ``published`` date among its sources, else its own date; of a range, the last day counts
     (of a range open at the end, its first).
     """
+    if until is not None and since > until:
+        raise ReportError(f"--since {since} is after --until {until}")
     found = []
     for monument in registry.features:
         raw_events = monument.properties.get("events")

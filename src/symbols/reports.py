@@ -235,18 +235,16 @@ def by_period(report: Report) -> tuple[list[str | None], dict[tuple[str | None, 
 # ---------------------------------------------------------------------------------- output
 
 
-def render(
-    report: Report, fmt: str, chart_stem: str | None = None, charts: ChartProcess | None = None
-) -> str:
-    """The report as text. Markdown shows the charts written beside it as ``chart_stem``-*.png
-    (without a stem it says how to get them); HTML embeds them, drawn by ``charts`` (a
+def render(report: Report, fmt: str, charts: ChartProcess | None = None) -> str:
+    """The report as text. Markdown says how to get its charts (:func:`write_report` writes
+    them beside it, :func:`draw_charts` draws them); HTML embeds them, drawn by ``charts`` (a
     :class:`~symbols._charts.ChartProcess`; by default here) while the document is made."""
     if fmt == "csv":
         return render_csv(report)
     from . import _reportdoc  # here, not at the top: it imports this module (and CSV skips it)
 
     if fmt == "md":
-        return markdown(_reportdoc.document(report), chart_stem)
+        return markdown(_reportdoc.document(report), None)
     if fmt == "html":
         drawing = _send_charts(report, ("svg",), charts)
         doc = _reportdoc.document(report)
@@ -279,7 +277,7 @@ def render_csv(report: Report) -> str:
 
 def draw_charts(report: Report, formats: tuple[str, ...] = ("svg", "png")) -> dict[str, bytes]:
     """``cumulative.svg``, ``cumulative.png``, ``per-period.svg``, ``per-period.png`` (those of
-    ``formats``), drawn here."""
+    ``formats``), drawn here: the report's charts for a program that places them itself."""
     return _send_charts(report, formats, None).result()
 
 
@@ -324,8 +322,8 @@ def run(
     right after, and the objects go with it."""
     from ._charts import ChartProcess
 
-    if out is not None and not Path(out).name:
-        raise ReportError(f"--out {str(out)!r} is not a file name")
+    if out is not None and not Path(out).name:  # '' (which pathlib reads as '.') or '/'
+        raise ReportError("no file name to write the report to")
     if fmt is None:
         fmt = FORMAT_OF_SUFFIX.get(out.suffix.lower(), "md") if out else "md"
     # charts (Markdown files and HTML): matplotlib loads and draws on another core meanwhile
