@@ -490,3 +490,26 @@ def test_what_the_schema_refuses_validate_refuses_too(tmp_path: Path) -> None:
     bare = feature("a")
     del bare["properties"]["events"]
     assert not list(checker.iter_errors({"type": "FeatureCollection", "features": [bare]}))
+
+
+def test_problems_without_lines_are_the_same_problems_found_without_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from symbols import _jsonspans
+    from symbols.registry import read
+    from symbols.validate import check
+
+    path = write(tmp_path / "r.geojson", feature("a", kind="statu"), feature("b", place=""))
+    located = check(read(path), today=TODAY)
+    assert [p.line for p in located] == [
+        line_containing(path, '"statu"'),
+        line_containing(path, '"place": ""'),
+    ]
+
+    def no_scan(text: str) -> None:
+        raise AssertionError("the text was scanned for line numbers")
+
+    monkeypatch.setattr(_jsonspans, "scan", no_scan)
+    assert check(read(path), today=TODAY, lines=False) == [replace(p, line=None) for p in located]

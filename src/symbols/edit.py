@@ -391,7 +391,8 @@ def _planned(shown: Path, text: str, build: Builder, today: Day) -> _Planned:
     plan = build(doc_for, before)
     after_text = apply(text, plan.splices)
     changed = made[0].touched_items(("features",), plan.splices) if made else None
-    old = check(before, today=today, only=changed) if after_text != text else []
+    # compared with the problems after by what they say, never shown: no line numbers
+    old = check(before, today=today, only=changed, lines=False) if after_text != text else []
     return _Planned(plan, after_text, len(before), changed, old)
 
 
@@ -424,7 +425,8 @@ def _verify(planned: _Planned, shown: Path, today: Day) -> _Verified:
     if changed is not None:
         # the unchanged features have the errors they had: those of the new text, but the
         # changed ones' own (an edit may settle an error, as a 'restored' event does)
-        standing += _errors(check(after, today=today, warnings=False)) - _errors(new)
+        everywhere = check(after, today=today, warnings=False, lines=False)
+        standing += _errors(everywhere) - _errors(new)
     if standing:
         notes.append(
             f"note: {shown} already had {standing} error{'s' * (standing != 1)} before this edit "

@@ -8,6 +8,7 @@ members is recognised in one pass (:mod:`symbols._plaincheck`) before any detail
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,11 +87,13 @@ def check(
     today: date | None = None,
     warnings: bool = True,
     only: Collection[int] | None = None,
+    lines: bool = True,
 ) -> list[Problem]:
     """Every problem in ``registry`` (errors only with ``warnings=False``), in file order, with
     line numbers. With ``only``, the problems of the features at those positions (a repeated id
     is still found against every feature before it): what an edit checks of the features it
-    changed."""
+    changed. ``lines=False`` leaves the line numbers out (None), and the work of finding them
+    in the text: for problems only counted or compared."""
     checker = _Checker(today or dates.today(), warnings)
     raw_features = registry.data["features"]
     with registry.collector_paused():  # events and histories, kept for the commands
@@ -101,7 +104,7 @@ def check(
                 checker.seen(index, raw)
     if warnings:
         checker.regions(registry, only)  # its findings are all warnings
-    return checker.located(registry)
+    return checker.located(registry, lines)
 
 
 @dataclass
@@ -416,15 +419,15 @@ class _Checker:
                     f"stored region {stored}, but the geometry is outside its country's regions",
                 )
 
-    def located(self, registry: Registry) -> list[Problem]:
+    def located(self, registry: Registry, lines: bool = True) -> list[Problem]:
         if not self.findings:
             return []
         from ._jsonspans import scan  # only when there is something to locate
 
-        try:
-            spans = scan(registry.text)
-        except ValueError:
-            spans = None
+        spans = None
+        if lines:
+            with contextlib.suppress(ValueError):
+                spans = scan(registry.text)
         problems = []
         for finding in self.findings:
             line = spans.line(finding.path) if spans else None
