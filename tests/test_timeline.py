@@ -245,3 +245,12 @@ def test_another_gone_state_inside_a_range_narrows_nothing() -> None:
     assert (removal.earliest, removal.latest) == (date(2022, 1, 1), date(2022, 1, 31))
     assert at(history, "2022-01-10") == ("removed", False)  # the toppling may still be pending
     assert at(history, "2022-01-31") == ("removed", True)
+
+
+def test_an_event_without_a_valid_date_makes_no_change_and_shifts_no_index() -> None:
+    undated = ev("2022-13", "removed")  # (a registry with errors: validation names it)
+    assert undated.when is None
+    history = History([ev("2016", "erected"), undated, ev("2023", "toppled")])
+    assert [(c.index, c.type) for c in history.changes] == [(0, "erected"), (2, "toppled")]
+    assert History([undated]).changes == ()
+    assert History([undated, ev("2016", "erected")]).changes[0].index == 1

@@ -180,12 +180,7 @@ class Monument:
     @property
     def history(self) -> History:
         if self._history is None:
-            events = self.events
-            dated = [i for i, e in enumerate(events) if e.when is not None]
-            if len(dated) == len(events):
-                self._history = History(events)
-            else:  # (only in a registry with errors) changes keep their events' positions
-                self._history = History([events[i] for i in dated], dated)
+            self._history = History(self.events)
         return self._history
 
 

@@ -64,7 +64,7 @@ _new = tuple.__new__
 
 
 class DatedEvent(Protocol):
-    """What the rules need of an event (``symbols.registry.Event`` with a valid date is one)."""
+    """What the rules need of an event (``symbols.registry.Event`` is one)."""
 
     @property
     def type(self) -> str: ...
@@ -73,7 +73,7 @@ class DatedEvent(Protocol):
     def status(self) -> str | None: ...
 
     @property
-    def when(self) -> DateRange: ...
+    def when(self) -> DateRange | None: ...  # None: no valid date (the event makes no change)
 
 
 class Change(NamedTuple):
@@ -118,13 +118,10 @@ class History:
 
     __slots__ = ("changes",)
 
-    def __init__(
-        self, events: Sequence[DatedEvent], positions: Sequence[int] | None = None
-    ) -> None:
-        """``positions``: each event's position in the object's list of events, which a
-        change's ``index`` gives (by default its position in ``events``; an object's events
-        without a valid date are left out of its history but still counted)."""
-        self.changes: tuple[Change, ...] = _order(events, positions or range(len(events)))
+    def __init__(self, events: Sequence[DatedEvent]) -> None:
+        """A change's ``index`` is its event's position in ``events``; an event without a
+        valid date (``when`` None: only in a registry with errors) makes no change."""
+        self.changes: tuple[Change, ...] = _order(events)
 
     def status_on(self, day: date) -> Status | None:
         """The object's status on ``day``, or None when it is not yet listed."""
@@ -190,20 +187,24 @@ class History:
         return None
 
 
-def _order(events: Sequence[DatedEvent], positions: Sequence[int]) -> tuple[Change, ...]:
+def _order(events: Sequence[DatedEvent]) -> tuple[Change, ...]:
     # Runs for every object of the registry: one pass over the events, no work for sightings
     # or ordering where there is none to do.
     if len(events) == 1:  # the commonest history: nothing to narrow or order
         e = events[0]
         kind, when = e.type, e.when
+        if when is None:
+            return ()
         status = STATUS_OF_TYPE.get(kind) or e.status or ""
-        change = (positions[0], kind, status, when.earliest, when.latest, when.uncertain, True)
+        change = (0, kind, status, when.earliest, when.latest, when.uncertain, True)
         return (_new(Change, change),)
     raw = []
     built = None  # the first erection's earliest day
     sightings = []
-    for i, e in zip(positions, events, strict=True):
+    for i, e in enumerate(events):
         kind, when = e.type, e.when
+        if when is None:
+            continue
         earliest = when.earliest
         status = STATUS_OF_TYPE.get(kind) or e.status or ""
         row = (i, kind, status, earliest, when.latest, when.uncertain)
