@@ -421,6 +421,25 @@ def test_the_bundled_registry(page: Any, tmp_path: Path) -> None:
         assert on_map(page) == expected(loaded, date.fromisoformat(when)), when
 
 
+@pytest.mark.skipif(not BUNDLED.exists(), reason="the bundled registry is not there yet")
+def test_an_opened_popup_is_not_under_the_title_box(page: Any, tmp_path: Path) -> None:
+    """The index's title box holds the links to every snapshot and report: a popup opened
+    near it is panned clear of it, whatever its height."""
+    maps.build(registry.load(BUNDLED), tmp_path, today=date.fromisoformat(TODAY))
+    open_page(page, tmp_path / "index.html")
+    rect = "(s) => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"  # noqa: E501
+    title = page.evaluate(rect, ".sym-title")
+    assert title[3] > 200  # taller than on a page with few links
+    for shown in page.evaluate("window.symbols.shown()")[:6]:
+        page.evaluate(f"window.symbols.openPopup({shown!r})")
+        page.locator(".leaflet-popup").wait_for()
+        page.wait_for_timeout(400)  # the pan
+        popup = page.evaluate(rect, ".leaflet-popup")
+        apart = popup[2] <= title[0] or title[2] <= popup[0] or popup[3] <= title[1]
+        assert apart or title[3] <= popup[1], (shown, popup, title)
+        page.evaluate("window.symbols.map.closePopup()")
+
+
 def test_more_objects_than_are_clustered_at_street_zoom(page: Any, tmp_path: Path) -> None:
     """Past 10,000 objects the page clusters only up to street zoom, and re-clusters rather
     than removing most markers one by one: still every listed object, as status says."""

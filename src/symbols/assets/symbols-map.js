@@ -457,11 +457,20 @@
       marker.bindPopup(function (layer) { return self.popup(layer.options.objectIndex); }, {
         maxWidth: 340,
         minWidth: 220,
-        maxHeight: 380,
-        autoPanPaddingTopLeft: [20, 140]
+        maxHeight: 380
       });
     }
+    marker.getPopup().options.autoPanPaddingTopLeft = this.popupPadding();
     marker.openPopup();
+  };
+
+  // Leaflet pans an opening popup into the map less these margins: at the top, clear of the
+  // title box (as tall as its links make it, or folded), where the map leaves room for a
+  // popup (380 px and its frame) below the box
+  Page.prototype.popupPadding = function () {
+    var box = this.map.getContainer().querySelector(".sym-title");
+    var below = box ? box.offsetTop + box.offsetHeight + 10 : 20;
+    return [20, Math.max(20, Math.min(below, this.map.getSize().y - 460))];
   };
 
   // Which objects the cluster group holds: listed on the date, and not filtered out. An open
